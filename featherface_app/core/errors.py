@@ -1,0 +1,25 @@
+"""Specific exceptions, each carrying a message fit to show a user as it is."""
+
+
+class FeatherFaceError(Exception):
+    """Base of every error the app reports to the user."""
+
+
+class ModelLoadError(FeatherFaceError):
+    """A model file is missing, unreadable, or not a valid ONNX model for onnxruntime."""
+
+
+class ModelMetadataError(ModelLoadError):
+    """A model's metadata is malformed or disagrees with the session's real inputs and outputs."""
+
+
+class SourceError(FeatherFaceError):
+    """A frame source cannot be opened or stopped delivering frames."""
+
+
+class CameraError(SourceError):
+    """A camera does not exist, cannot be opened, or was lost."""
+
+
+class RecordingError(FeatherFaceError):
+    """A recording cannot be started or written (folder not writable, disk full, encoder failure)."""
