@@ -131,8 +131,8 @@ class OnnxFaceDetector:
         self.path = Path(path)
         self.session, self.info = load_session(self.path, threads)
         self._output_order = [self.info.output_names[r] for r in OUTPUT_ROLES]
-        self._mean = np.array(self.info.mean, dtype=np.float32)
         self._inv_std = 1.0 / np.array(self.info.std, dtype=np.float32)
+        self._scale_channels = bool(np.any(self._inv_std != 1.0))
         if warm_up:
             self.warm_up()
 
@@ -165,14 +165,14 @@ class OnnxFaceDetector:
         multiple = self.info.size_multiple
         h, w = frame.shape[:2]
         padded_h, padded_w = max(multiple, math.ceil(h / multiple) * multiple), max(multiple, math.ceil(w / multiple) * multiple)
-        tensor = np.zeros((padded_h, padded_w, 3), dtype=np.float32)
-        if self.info.color_order == "RGB":
-            frame = frame[:, :, ::-1]
-        tensor[:h, :w] = frame
-        tensor[:h, :w] -= self._mean
-        if not np.all(self._inv_std == 1.0):
-            tensor[:h, :w] *= self._inv_std
-        return tensor.transpose(2, 0, 1)[None].copy(), scale
+        rgb = self.info.color_order == "RGB"
+        # pad with the mean colour so the padding is exactly zero after mean subtraction
+        border = tuple(float(v) for v in (self.info.mean[::-1] if rgb else self.info.mean))
+        frame = cv2.copyMakeBorder(frame, 0, padded_h - h, 0, padded_w - w, cv2.BORDER_CONSTANT, value=border)
+        tensor = cv2.dnn.blobFromImage(frame, 1.0, None, self.info.mean, swapRB=rgb, crop=False)
+        if self._scale_channels:
+            tensor *= self._inv_std[None, :, None, None]
+        return tensor, scale
 
     def infer(self, tensor: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], ...]:
         """Raw outputs (boxes, scores, landmarks), each with the batch axis removed."""

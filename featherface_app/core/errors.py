@@ -23,3 +23,7 @@ class CameraError(SourceError):
 
 class RecordingError(FeatherFaceError):
     """A recording cannot be started or written (folder not writable, disk full, encoder failure)."""
+
+
+class DatasetError(FeatherFaceError):
+    """An evaluation data set is missing, unreadable, or malformed (gt.json, images)."""

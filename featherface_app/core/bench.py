@@ -1,0 +1,131 @@
+"""Headless benchmark: each model over the same frames through the app's real pipeline.
+
+"pipeline" is capture-to-annotated-frame wall time (read + decode, pre-process, inference,
+post-process, drawing boxes and HUD) on one thread, frames read as fast as they decode; "infer"
+is the onnxruntime call alone. The figures are what the live app pays per frame on this machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Generator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .detections import STAGES
+from .detector import DetectOptions, OnnxFaceDetector
+from .pipeline import FrameProcessor
+from .sources import Frame, open_source
+
+log = logging.getLogger(__name__)
+
+WARMUP_FRAMES = 3
+
+
+def _frames(spec: str | Path) -> Generator[Frame, None, None]:
+    """Frames of ``spec`` forever (re-opened at its end); stops if a fresh open yields nothing."""
+    while True:
+        source = open_source(spec)
+        try:
+            count = 0
+            while (frame := source.read()) is not None:
+                count += 1
+                yield frame
+        finally:
+            source.close()
+        if count == 0:
+            return
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return float("nan"), float("nan")
+    p50, p95 = np.percentile(np.asarray(values, dtype=np.float64), [50, 95])
+    return round(float(p50), 3), round(float(p95), 3)
+
+
+def bench_one(detector: OnnxFaceDetector, source: str | Path, frames: int, options: DetectOptions, warmup: int = WARMUP_FRAMES) -> dict[str, Any]:
+    """Figures for one warm detector over ``frames`` frames of ``source`` (after ``warmup``)."""
+    processor = FrameProcessor({detector.name: detector}, options=options)
+    stages: dict[str, list[float]] = {s: [] for s in STAGES}
+    pipeline: list[float] = []
+    faces = 0
+    stream = _frames(source)
+    wall = 0.0
+    for i in range(warmup + frames):
+        t0 = time.perf_counter()
+        frame = next(stream, None)
+        if frame is None:
+            break
+        result = processor.process(frame).results[0]
+        elapsed = time.perf_counter() - t0
+        if i < warmup:
+            continue
+        wall += elapsed
+        pipeline.append(elapsed * 1e3)
+        for stage in STAGES:
+            stages[stage].append(result.stage_ms[stage])
+        faces += len(result.detections)
+    stream.close()
+    measured = len(pipeline)
+    row: dict[str, Any] = {
+        "model": detector.name,
+        "variant": detector.info.variant,
+        "path": str(detector.path),
+        "source": str(source),
+        "frames": measured,
+        "fps": round(measured / wall, 2) if wall > 0 else 0.0,
+        "input_long_side": options.input_long_side,
+        "faces_per_frame": round(faces / measured, 2) if measured else 0.0,
+    }
+    row["infer_ms_p50"], row["infer_ms_p95"] = _percentiles(stages["inference"])
+    row["pipeline_ms_p50"], row["pipeline_ms_p95"] = _percentiles(pipeline)
+    for stage in STAGES:
+        row[f"{stage}_ms_p50"], row[f"{stage}_ms_p95"] = _percentiles(stages[stage])
+    infer = row["infer_ms_p50"]
+    row["pipeline_to_infer"] = round(row["pipeline_ms_p50"] / infer, 3) if infer and infer == infer else None
+    return row
+
+
+def run_bench(
+    models: Sequence[Path | str | OnnxFaceDetector],
+    source: str | Path = "sample",
+    frames: int = 100,
+    options: DetectOptions | None = None,
+    threads: int = 0,
+) -> list[dict[str, Any]]:
+    """One row per model (see :func:`bench_one`); model paths are loaded with ``threads``."""
+    rows = []
+    for model in models:
+        detector = model if isinstance(model, OnnxFaceDetector) else OnnxFaceDetector(model, threads=threads)
+        log.info("benchmarking %s on %s for %d frames", detector.name, source, frames)
+        row = bench_one(detector, source, frames, options or DetectOptions())
+        row["threads"] = threads
+        rows.append(row)
+    return rows
+
+
+def format_table(rows: Sequence[dict[str, Any]]) -> str:
+    """A plain-text table: throughput, inference and pipeline p50/p95, and each stage's p50."""
+    header = ["model", "frames", "fps", "infer p50", "infer p95", "pipe p50", "pipe p95", "pipe/infer"] + [f"{s} p50" for s in STAGES]
+    body = [
+        [
+            str(r["model"]),
+            str(r["frames"]),
+            f"{r['fps']:.1f}",
+            f"{r['infer_ms_p50']:.1f}",
+            f"{r['infer_ms_p95']:.1f}",
+            f"{r['pipeline_ms_p50']:.1f}",
+            f"{r['pipeline_ms_p95']:.1f}",
+            f"{r['pipeline_to_infer']:.2f}" if r.get("pipeline_to_infer") else "-",
+        ]
+        + [f"{r[f'{s}_ms_p50']:.2f}" for s in STAGES]
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))) for row in [header, *body]]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines) + "\n(times in ms; pipeline = capture to annotated frame)"

@@ -1,0 +1,254 @@
+"""One frame through the active detector(s) and the annotator: the work of the inference thread.
+
+:class:`FrameProcessor` holds warm detectors by name and the current settings. Setters take a lock
+and only swap references, so the GUI thread can change model, thresholds or compare mode while the
+worker is inside ``process``; the change applies from the next frame (``process`` snapshots the
+settings once at its start and never holds the lock while a model runs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .annotate import SECOND_STYLE, AnnotationStyle, draw_faces, draw_hud, side_by_side, to_bgr
+from .compare import Agreement, match_faces
+from .detections import FrameResult
+from .detector import Detection, DetectOptions, OnnxFaceDetector
+from .sources import Frame
+
+#: seconds of history behind the FPS figure.
+FPS_WINDOW_S = 2.0
+
+
+class CompareMode(enum.Enum):
+    OFF = "off"
+    SIDE_BY_SIDE = "side_by_side"
+    OVERLAY = "overlay"
+
+
+@dataclass(frozen=True)
+class ProcessedFrame:
+    """The annotated BGR image (a new array) and one :class:`FrameResult` per model that ran
+    (active model first); ``agreement`` only in compare mode."""
+
+    image_bgr: npt.NDArray[np.uint8]
+    results: list[FrameResult]
+    agreement: Agreement | None
+    frame_index: int
+    captured_ns: int
+    fps: float
+
+
+class RateMeter:
+    """Events per second over a sliding window (not per frame, so the figure is steady)."""
+
+    def __init__(self, window_s: float = FPS_WINDOW_S) -> None:
+        self.window_ns = int(window_s * 1e9)
+        self._stamps: deque[int] = deque()
+
+    def tick(self, now_ns: int | None = None) -> float:
+        now = time.monotonic_ns() if now_ns is None else now_ns
+        self._stamps.append(now)
+        while self._stamps and self._stamps[0] < now - self.window_ns:
+            self._stamps.popleft()
+        span = (self._stamps[-1] - self._stamps[0]) / 1e9
+        return (len(self._stamps) - 1) / span if span > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class _Settings:
+    active: str | None
+    second: str | None
+    mode: CompareMode
+    options: DetectOptions
+    show_landmarks: bool
+    show_hud: bool
+
+
+class FrameProcessor:
+    """Detectors by name + settings; ``process`` is called by one worker thread at a time."""
+
+    def __init__(
+        self,
+        detectors: Mapping[str, OnnxFaceDetector] | None = None,
+        active: str | None = None,
+        options: DetectOptions | None = None,
+        show_landmarks: bool = True,
+        style: AnnotationStyle = AnnotationStyle(),
+    ) -> None:
+        self._lock = threading.Lock()
+        self._detectors: dict[str, OnnxFaceDetector] = dict(detectors or {})
+        if active is not None and active not in self._detectors:
+            raise ValueError(f"unknown model '{active}'; loaded: {sorted(self._detectors)}")
+        self._settings = _Settings(
+            active=active if active is not None else next(iter(self._detectors), None),
+            second=None,
+            mode=CompareMode.OFF,
+            options=options or DetectOptions(),
+            show_landmarks=show_landmarks,
+            show_hud=True,
+        )
+        self.style = style
+        self._rate = RateMeter()
+
+    # -- settings (any thread) -------------------------------------------------------------
+    def _change(self, **changes: Any) -> None:
+        with self._lock:
+            self._settings = dataclasses.replace(self._settings, **changes)
+
+    def _require(self, name: str) -> None:
+        if name not in self._detectors:
+            raise ValueError(f"unknown model '{name}'; loaded: {sorted(self._detectors)}")
+
+    def add_detector(self, name: str, detector: OnnxFaceDetector) -> None:
+        """Register (or replace) a warm detector; the first one added becomes active."""
+        with self._lock:
+            self._detectors[name] = detector
+            if self._settings.active is None:
+                self._settings = dataclasses.replace(self._settings, active=name)
+
+    def remove_detector(self, name: str) -> None:
+        with self._lock:
+            self._detectors.pop(name, None)
+            s = self._settings
+            active = s.active if s.active in self._detectors else next(iter(self._detectors), None)
+            second = s.second if s.second in self._detectors and s.second != active else None
+            self._settings = dataclasses.replace(s, active=active, second=second, mode=s.mode if second else CompareMode.OFF)
+
+    def set_active(self, name: str) -> None:
+        with self._lock:
+            self._require(name)
+            s = self._settings
+            second = None if s.second == name else s.second
+            self._settings = dataclasses.replace(s, active=name, second=second, mode=s.mode if second else CompareMode.OFF)
+
+    def set_compare(self, other: str | None, mode: CompareMode = CompareMode.SIDE_BY_SIDE) -> None:
+        """Also run ``other`` on every frame and show both (``None`` or mode OFF: single model)."""
+        with self._lock:
+            if other is None or mode is CompareMode.OFF:
+                self._settings = dataclasses.replace(self._settings, second=None, mode=CompareMode.OFF)
+                return
+            self._require(other)
+            self._settings = dataclasses.replace(self._settings, second=other, mode=mode)
+
+    def set_options(self, options: DetectOptions) -> None:
+        self._change(options=options)
+
+    def update_options(self, **changes: Any) -> None:
+        """Change some :class:`DetectOptions` fields atomically, e.g. ``confidence=0.6``."""
+        with self._lock:
+            self._settings = dataclasses.replace(self._settings, options=dataclasses.replace(self._settings.options, **changes))
+
+    def set_show_landmarks(self, show: bool) -> None:
+        self._change(show_landmarks=show)
+
+    def set_show_hud(self, show: bool) -> None:
+        self._change(show_hud=show)
+
+    @property
+    def model_names(self) -> list[str]:
+        with self._lock:
+            return list(self._detectors)
+
+    def detector(self, name: str) -> OnnxFaceDetector:
+        with self._lock:
+            self._require(name)
+            return self._detectors[name]
+
+    @property
+    def active_name(self) -> str | None:
+        return self._settings.active
+
+    @property
+    def compare_name(self) -> str | None:
+        return self._settings.second
+
+    @property
+    def compare_mode(self) -> CompareMode:
+        return self._settings.mode
+
+    @property
+    def options(self) -> DetectOptions:
+        return self._settings.options
+
+    @property
+    def show_landmarks(self) -> bool:
+        return self._settings.show_landmarks
+
+    # -- the worker's call ----------------------------------------------------------------
+    def process(self, frame: Frame) -> ProcessedFrame:
+        """Detect with the active model (and the compare model), annotate a copy, add the HUD.
+
+        Detector exceptions propagate to the caller (the worker reports them). With no model
+        loaded the frame passes through with a HUD saying so.
+        """
+        with self._lock:
+            s = self._settings
+            chosen = [(n, self._detectors[n]) for n in (s.active, s.second) if n is not None and n in self._detectors]
+        detections = [(name, det.detect(frame.image, s.options)) for name, det in chosen]
+
+        t0 = time.perf_counter()
+        agreement = match_faces(detections[0][1].faces, detections[1][1].faces) if len(detections) == 2 else None
+        image = self._draw(frame.image, detections, s)
+        fps = self._rate.tick()
+        if s.show_hud:
+            image = draw_hud(image, self._hud_lines(frame, detections, agreement, fps, s), in_place=True)
+        draw_ms = (time.perf_counter() - t0) * 1e3  # boxes, landmarks and HUD
+
+        results = [
+            FrameResult(
+                model_name=name,
+                frame_index=frame.index,
+                captured_ns=frame.captured_ns,
+                detections=d.faces,
+                stage_ms={
+                    "capture": frame.capture_ms,
+                    "preprocess": d.preprocess_ms,
+                    "inference": d.inference_ms,
+                    "postprocess": d.postprocess_ms,
+                    "draw": draw_ms,
+                },
+            )
+            for name, d in detections
+        ]
+        return ProcessedFrame(image, results, agreement, frame.index, frame.captured_ns, fps)
+
+    def _draw(self, image: npt.NDArray[np.uint8], detections: list[tuple[str, Detection]], s: _Settings) -> npt.NDArray[np.uint8]:
+        out = to_bgr(image)
+        if len(detections) < 2:
+            if detections:
+                draw_faces(out, detections[0][1].faces, self.style, s.show_landmarks)
+            return out
+        styles = (dataclasses.replace(self.style, label="A"), dataclasses.replace(SECOND_STYLE, label="B"))
+        if s.mode is CompareMode.SIDE_BY_SIDE:  # A left, B right
+            right = out.copy()
+            draw_faces(out, detections[0][1].faces, styles[0], s.show_landmarks)
+            draw_faces(right, detections[1][1].faces, styles[1], s.show_landmarks)
+            return side_by_side(out, right)
+        for (_, d), style in zip(detections, styles):  # overlay: both on one image in two colours
+            draw_faces(out, d.faces, style, s.show_landmarks)
+        return out
+
+    @staticmethod
+    def _hud_lines(frame: Frame, detections: list[tuple[str, Detection]], agreement: Agreement | None, fps: float, s: _Settings) -> list[str]:
+        """Model, faces, inference and capture-to-now latency per model; FPS; agreement."""
+        if not detections:
+            return ["No model loaded", f"{fps:.1f} FPS"]
+        latency_ms = (time.monotonic_ns() - frame.captured_ns) / 1e6 + frame.capture_ms
+        lines = []
+        for tag, (name, d) in zip(("A: ", "B: ") if len(detections) == 2 else ("",), detections):
+            lines.append(f"{tag}{name}  {len(d.faces)} faces  infer {d.inference_ms:.0f} ms")
+        lines.append(f"{fps:.1f} FPS  latency {latency_ms:.0f} ms  conf {s.options.confidence:.2f}  nms {s.options.nms_iou:.2f}")
+        if agreement is not None:
+            lines.append(f"agree {agreement.matched} (IoU>=0.5)  only A {agreement.only_a}  only B {agreement.only_b}")
+        return lines

@@ -1,0 +1,240 @@
+"""Crash-safe recording of annotated frames: H.264 (libx264, shipped in PyAV's wheels) in Matroska.
+
+Why Matroska: a Matroska file is a header followed by self-contained clusters; a player can
+decode every complete cluster without an index, so a file cut off anywhere (``kill -9``, full
+disk, power to the process lost) plays up to its last complete cluster. We close a cluster every
+``CLUSTER_MS`` (0.5 s) and flush each packet to the OS (``flush_packets``), and x264 runs with
+``tune=zerolatency`` (no look-ahead, no B-frames) and a one-second GOP, so at most about half a
+second is lost. A normal ``stop()`` also writes the index (cues) and duration. Fragmented MP4
+would be as safe but only at fragment (keyframe) granularity and with less tolerant demuxers;
+OpenCV's own writer cannot produce H.264 at all with the pip wheels.
+
+Encoding runs on its own thread behind a bounded queue: ``write()`` never blocks the inference
+thread (unless asked to) and counts the frames it had to drop. Timestamps come from the frames'
+capture times when given, so the file plays at real speed even when inference is slower than the
+source; the stream's nominal rate is the source frame rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from .errors import RecordingError
+
+log = logging.getLogger(__name__)
+
+CLUSTER_MS = 500
+DEFAULT_FPS = 30.0
+QUEUE_FRAMES = 64
+STOP_TIMEOUT_S = 20.0
+_TIME_BASE = Fraction(1, 1000)  # Matroska's native millisecond clock
+
+
+def timestamped_name(prefix: str = "featherface", suffix: str = ".mkv", now: dt.datetime | None = None) -> str:
+    return f"{prefix}_{(now or dt.datetime.now()).strftime('%Y%m%d-%H%M%S')}{suffix}"
+
+
+def _even(value: int) -> int:
+    return max(2, value + (value % 2))
+
+
+def _reserve(folder: Path, name: str) -> Path:
+    """Create an empty file named ``name`` (``-1``, ``-2``… appended if taken) and return it."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for attempt in range(1000):
+        path = folder / (name if attempt == 0 else f"{stem}-{attempt}{suffix}")
+        try:
+            with open(path, "xb"):
+                return path
+        except FileExistsError:
+            continue
+    raise RecordingError(f"Cannot find a free file name for {name} in {folder}")
+
+
+class Recorder:
+    """Records BGR frames to ``folder/featherface_YYYYmmdd-HHMMSS.mkv`` (or ``path``).
+
+    ``frame_size`` is (width, height); frames of another size are resized to it (odd sizes are
+    padded up to even, as H.264 needs). ``on_error`` is called once, on the encoder thread, when
+    writing fails mid-way; the recording then stops by itself and keeps what was written.
+    ``start`` raises :class:`RecordingError` when the folder cannot be written.
+    """
+
+    def __init__(
+        self,
+        folder: Path | str,
+        fps: float,
+        frame_size: tuple[int, int],
+        *,
+        path: Path | str | None = None,
+        queue_frames: int = QUEUE_FRAMES,
+        crf: int = 23,
+        on_error: Callable[[RecordingError], None] | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        self.fps = fps if fps and fps > 0 else DEFAULT_FPS
+        width, height = frame_size
+        if width < 1 or height < 1:
+            raise RecordingError(f"Cannot record frames of size {width}x{height}")
+        self.frame_size = (int(width), int(height))
+        self.crf = crf
+        self.on_error = on_error
+        self._requested_path = Path(path) if path is not None else None
+        self.path: Path | None = None
+        self.frames_written = 0
+        self.dropped = 0
+        self.error: RecordingError | None = None
+        self._queue: queue.Queue[tuple[npt.NDArray[np.uint8], int | None] | None] = queue.Queue(maxsize=queue_frames)
+        self._accepting = False
+        self._thread: threading.Thread | None = None
+        self._container: av.container.OutputContainer | None = None
+        self._stream: av.video.stream.VideoStream | None = None
+
+    # -- control (any one thread) -----------------------------------------------------------
+    def start(self) -> Path:
+        """Open the file; raises :class:`RecordingError` naming the folder and the reason."""
+        if self._thread is not None:
+            raise RecordingError("This recorder was already started; make a new one")
+        try:
+            if self._requested_path is not None:
+                self._requested_path.parent.mkdir(parents=True, exist_ok=True)
+                self._requested_path.touch()
+                path = self._requested_path
+            else:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                path = _reserve(self.folder, timestamped_name())
+        except OSError as exc:
+            where = self._requested_path or self.folder
+            raise RecordingError(f"Cannot record into {where}: {exc.strerror or exc}") from exc
+        try:
+            container = av.open(str(path), "w", format="matroska", options={"cluster_time_limit": str(CLUSTER_MS), "flush_packets": "1"})
+            stream = container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(1001))
+            stream.width, stream.height = (_even(v) for v in self.frame_size)
+            stream.pix_fmt = "yuv420p"
+            stream.time_base = _TIME_BASE
+            stream.codec_context.time_base = _TIME_BASE
+            stream.options = {"preset": "veryfast", "tune": "zerolatency", "crf": str(self.crf), "g": str(max(1, round(self.fps)))}
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            raise RecordingError(f"Cannot start recording to {path}: {exc}") from exc
+        self._container, self._stream, self.path = container, stream, path
+        self._accepting = True
+        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+        self._thread.start()
+        log.info("recording to %s at %.2f fps, %dx%d", path, self.fps, stream.width, stream.height)
+        return path
+
+    @property
+    def recording(self) -> bool:
+        return self._accepting
+
+    def write(self, image: npt.NDArray[np.uint8], captured_ns: int | None = None, block: bool = False) -> bool:
+        """Queue a BGR frame (copied); False if it was dropped or the recording is not running.
+
+        ``captured_ns`` (monotonic ns) times the frame; without it frames follow each other at
+        the nominal rate. ``block`` waits for queue space instead of dropping (offline use).
+        """
+        if not self._accepting:
+            return False
+        item = (np.array(image, dtype=np.uint8, copy=True), captured_ns)
+        try:
+            self._queue.put(item, block=block)
+        except queue.Full:
+            self.dropped += 1
+            return False
+        return True
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> Path | None:
+        """Finish encoding what is queued and finalise the file (idempotent); returns its path."""
+        self._accepting = False
+        thread = self._thread
+        if thread is None:
+            return self.path
+        if thread.is_alive():
+            self._queue.put(None)
+            thread.join(timeout)
+            if thread.is_alive():
+                log.error("recorder did not finish within %.0f s; %s may lack its index", timeout, self.path)
+        return self.path
+
+    # -- encoder thread ---------------------------------------------------------------------
+    def _run(self) -> None:
+        container, stream = self._container, self._stream
+        if container is None or stream is None:
+            return
+        first_ns: int | None = None
+        last_pts = -1
+        failed = False
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            if failed:
+                continue  # drain until the stop sentinel so writers never block
+            image, captured_ns = item
+            if captured_ns is not None:
+                first_ns = captured_ns if first_ns is None else first_ns
+                pts = round((captured_ns - first_ns) / 1e6)
+            else:
+                pts = round(self.frames_written * 1000 / self.fps)
+            pts = max(pts, last_pts + 1)
+            try:
+                self._encode(container, stream, image, pts)
+                last_pts = pts
+                self.frames_written += 1
+            except Exception as exc:  # av.error.OSError (disk full), encoder failures
+                failed = True
+                self._fail(exc)
+        self._finalise(failed)
+
+    def _encode(self, container: av.container.OutputContainer, stream: av.video.stream.VideoStream, image: npt.NDArray[Any], pts: int) -> None:
+        width, height = self.frame_size
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        if image.shape[:2] != (height, width):
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        if (stream.width, stream.height) != (width, height):
+            image = cv2.copyMakeBorder(image, 0, stream.height - height, 0, stream.width - width, cv2.BORDER_REPLICATE)
+        frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+        frame.pts = pts
+        frame.time_base = _TIME_BASE
+        container.mux(stream.encode(frame))
+
+    def _fail(self, exc: Exception) -> None:
+        self._accepting = False
+        reason = getattr(exc, "strerror", None) or str(exc)
+        self.error = RecordingError(f"Recording to {self.path} stopped after {self.frames_written} frames: {reason}")
+        log.error("%s", self.error)
+        if self.on_error is not None:
+            try:
+                self.on_error(self.error)
+            except Exception:
+                log.exception("the recording error callback itself failed")
+
+    def _finalise(self, failed: bool) -> None:
+        container, stream = self._container, self._stream
+        self._container = self._stream = None
+        if container is None or stream is None:
+            return
+        try:
+            if not failed:
+                container.mux(stream.encode(None))
+        except Exception as exc:
+            self._fail(exc)
+        finally:
+            try:
+                container.close()
+            except Exception as exc:  # after a write failure the trailer cannot be written either
+                log.warning("closing %s: %s", self.path, exc)
+        log.info("recording %s finished: %d frames, %d dropped", self.path, self.frames_written, self.dropped)

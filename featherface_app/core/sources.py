@@ -1,0 +1,310 @@
+"""Frame sources: camera, video file, still image and the bundled sample clip, behind one protocol.
+
+Every source hands out BGR ``uint8`` frames (``Frame``) from ``read()``; ``None`` means the stream
+ended normally, a fault raises :class:`SourceError` (:class:`CameraError` for cameras) with a
+message that names the device or file. Sources are driven by one thread at a time (the capture
+loop); ``close()`` may be called from another thread once that thread has stopped reading.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, cast, runtime_checkable
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from .errors import CameraError, SourceError
+from .paths import sample_clip_path
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"})
+#: a video whose container claims more than this is treated as "frame rate unknown".
+MAX_PLAUSIBLE_FPS = 1000.0
+#: consecutive failed camera reads tolerated before the camera counts as lost.
+CAMERA_FAILED_READS = 5
+IMAGE_FPS = 15.0
+#: a larger jump between two frames' timestamps (a seek, a loop) is not waited for.
+MAX_FRAME_GAP_MS = 5000.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One captured frame.
+
+    ``image`` BGR uint8 (H, W, 3) — grayscale (H, W) only from sources that say so; ``index``
+    counts frames from 0 per source; ``captured_ns`` is ``time.monotonic_ns()`` when the read
+    finished; ``capture_ms`` is how long the read (grab + decode) took; ``media_ms`` is the
+    frame's timestamp inside a file (None for cameras and images).
+    """
+
+    image: npt.NDArray[np.uint8]
+    index: int
+    captured_ns: int
+    capture_ms: float = field(default=0.0)
+    media_ms: float | None = None
+
+
+@runtime_checkable
+class FrameSource(Protocol):
+    """What the capture loop needs from a source.
+
+    ``fps`` is the nominal rate (0.0 when unknown). ``live`` is True when ``read()`` itself waits
+    for the next frame at real-time rate (a camera, or a file opened with ``realtime=True``), so
+    nobody else must pace it.
+    """
+
+    name: str
+    fps: float
+    live: bool
+
+    def read(self) -> Frame | None: ...
+
+    def close(self) -> None: ...
+
+
+def sane_fps(value: float) -> float:
+    """A container's frame-rate claim, or 0.0 when it is missing or absurd."""
+    return float(value) if math.isfinite(value) and 0.0 < value <= MAX_PLAUSIBLE_FPS else 0.0
+
+
+class Pacer:
+    """Works out how long to wait so frames leave at their real-time rate.
+
+    Uses the gap between the frames' media timestamps when known (variable-frame-rate files),
+    else ``1 / fps``; never bursts to catch up after a stall (it restarts its clock instead).
+    """
+
+    def __init__(self, fps: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.period_s = 1.0 / fps if fps > 0 else 0.0
+        self._clock = clock
+        self._due: float | None = None
+        self._last_media_ms: float | None = None
+
+    def delay(self, media_ms: float | None = None) -> float:
+        """Seconds to wait before handing out the frame stamped ``media_ms``."""
+        now = self._clock()
+        step = self.period_s
+        last, self._last_media_ms = self._last_media_ms, media_ms
+        if media_ms is not None and last is not None and 0 < media_ms - last <= MAX_FRAME_GAP_MS:
+            step = (media_ms - last) / 1e3
+        if self._due is None or step <= 0:
+            self._due = now
+            return 0.0
+        self._due += step
+        if self._due < now - step:  # fell behind by more than a frame: restart the clock
+            self._due = now
+        return max(0.0, self._due - now)
+
+
+def _to_bgr(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """Any OpenCV-decoded image (8/16-bit, gray, BGRA) as BGR uint8."""
+    if image.dtype != np.uint8:  # 16-bit PNG/TIFF, float TIFF: scale the type's range to 0..255
+        top = float(np.iinfo(image.dtype).max) if np.issubdtype(image.dtype, np.integer) else 1.0
+        image = cv2.convertScaleAbs(image, alpha=255.0 / top)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return cast(npt.NDArray[np.uint8], np.ascontiguousarray(image))
+
+
+class CameraSource:
+    """A webcam through OpenCV's device index, opened at a requested size.
+
+    Fails fast: the constructor raises :class:`CameraError` if the device does not open or its
+    first read fails, and releases the device before raising.
+    """
+
+    live = True
+
+    def __init__(self, index: int = 0, width: int = 640, height: int = 480) -> None:
+        self.name = f"camera:{index}"
+        self.index = index
+        capture = cv2.VideoCapture(index)
+        if not capture.isOpened():
+            capture.release()
+            raise CameraError(f"Camera {index} could not be opened (no such device, or it is in use by another program)")
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        t0 = time.perf_counter()
+        ok, image = capture.read()
+        if not ok or image is None or image.size == 0:
+            capture.release()
+            raise CameraError(f"Camera {index} opened but delivered no frame")
+        self._capture: cv2.VideoCapture | None = capture
+        self.fps = sane_fps(capture.get(cv2.CAP_PROP_FPS))
+        self._pending: tuple[npt.NDArray[Any], float] | None = (image, (time.perf_counter() - t0) * 1e3)
+        self._index = 0
+        log.info("opened %s at %dx%d, %.1f fps", self.name, image.shape[1], image.shape[0], self.fps)
+
+    def read(self) -> Frame | None:
+        if self._capture is None:
+            raise CameraError(f"{self.name} is closed")
+        if self._pending is not None:
+            image, capture_ms = self._pending
+            self._pending = None
+        else:
+            t0 = time.perf_counter()
+            for _ in range(CAMERA_FAILED_READS):
+                ok, image = self._capture.read()
+                if ok and image is not None and image.size:
+                    break
+            else:
+                raise CameraError(f"Camera {self.index} stopped delivering frames (unplugged or taken by another program?)")
+            capture_ms = (time.perf_counter() - t0) * 1e3
+        frame = Frame(_to_bgr(image), self._index, time.monotonic_ns(), capture_ms)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
+class VideoFileSource:
+    """A video file decoded by OpenCV (FFmpeg).
+
+    ``loop`` restarts at the end; ``realtime`` makes ``read()`` wait so frames come out at the
+    file's frame rate (otherwise as fast as they decode, and the capture loop may pace them).
+    A truncated or damaged file ends early or raises :class:`SourceError`; it never hangs.
+    """
+
+    def __init__(self, path: Path | str, loop: bool = False, realtime: bool = False, name: str | None = None) -> None:
+        self.path = Path(path)
+        self.name = name or self.path.name
+        self.loop = loop
+        self.live = realtime
+        self._capture: cv2.VideoCapture | None = None
+        self._pending: tuple[npt.NDArray[Any], float] | None = None
+        self._index = 0
+        self._pending = self._open()
+        self.fps = sane_fps(self._capture.get(cv2.CAP_PROP_FPS)) if self._capture is not None else 0.0
+        self._pacer = Pacer(self.fps) if realtime else None
+
+    def _open(self) -> tuple[npt.NDArray[Any], float]:
+        """Open the file and decode its first frame (returned with its decode time in ms)."""
+        if not self.path.is_file():
+            raise SourceError(f"Video file not found: {self.path}")
+        capture = cv2.VideoCapture(str(self.path))
+        t0 = time.perf_counter()
+        ok, image = capture.read() if capture.isOpened() else (False, None)
+        if not ok or image is None or image.size == 0:
+            capture.release()
+            raise SourceError(f"Cannot read video file {self.path.name}: not a video OpenCV can decode, or it has no frames")
+        self._capture = capture
+        return image, (time.perf_counter() - t0) * 1e3
+
+    def read(self) -> Frame | None:
+        if self._capture is None:
+            raise SourceError(f"{self.name} is closed")
+        if self._pending is not None:
+            image, capture_ms = self._pending
+            self._pending = None
+        else:
+            t0 = time.perf_counter()
+            try:
+                ok, image = self._capture.read()
+            except cv2.error as exc:
+                raise SourceError(f"Decoding {self.path.name} failed after frame {self._index}: {exc}") from exc
+            if not ok or image is None or image.size == 0:
+                if not self.loop:
+                    return None
+                self._capture.release()
+                self._capture = None
+                image, capture_ms = self._open()  # raises if the file vanished or no longer decodes
+            else:
+                capture_ms = (time.perf_counter() - t0) * 1e3
+        media_ms = float(self._capture.get(cv2.CAP_PROP_POS_MSEC)) if self._capture is not None else None
+        if self._pacer is not None:
+            time.sleep(self._pacer.delay(media_ms))
+        frame = Frame(_to_bgr(image), self._index, time.monotonic_ns(), capture_ms, media_ms)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
+def read_image(path: Path | str) -> npt.NDArray[np.uint8]:
+    """Decode an image file to BGR uint8 (any bit depth / channels); works with unicode paths."""
+    path = Path(path)
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as exc:
+        raise SourceError(f"Cannot read image {path}: {exc.strerror or exc}") from exc
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if image is None or image.size == 0:
+        raise SourceError(f"Cannot read image {path.name}: not an image format OpenCV can decode")
+    return _to_bgr(image)
+
+
+class ImageSource:
+    """A still image repeated at a nominal rate so the pipeline (and its FPS) runs as for video."""
+
+    def __init__(self, path: Path | str, fps: float = IMAGE_FPS, realtime: bool = False) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        self.fps = fps
+        self.live = realtime
+        self._image: npt.NDArray[np.uint8] | None = read_image(self.path)
+        self._image.setflags(write=False)
+        self._index = 0
+        self._pacer = Pacer(fps) if realtime else None
+
+    def read(self) -> Frame | None:
+        if self._image is None:
+            raise SourceError(f"{self.name} is closed")
+        if self._pacer is not None:
+            time.sleep(self._pacer.delay())
+        frame = Frame(self._image, self._index, time.monotonic_ns(), 0.0)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        self._image = None
+
+
+class SampleSource(VideoFileSource):
+    """The bundled sample clip, looped: something to show on a machine with no camera."""
+
+    def __init__(self, realtime: bool = False, path: Path | None = None) -> None:
+        clip = path or sample_clip_path()
+        if not clip.is_file():
+            raise SourceError(f"The bundled sample clip is missing ({clip}); reinstall the app or pick another source")
+        super().__init__(clip, loop=True, realtime=realtime, name="sample")
+
+
+def open_source(spec: str | Path, *, width: int = 640, height: int = 480, realtime: bool = False) -> FrameSource:
+    """Open ``sample``, ``camera:N`` or a path (image by suffix, otherwise video).
+
+    Raises :class:`SourceError` / :class:`CameraError` with a message fit for the user.
+    """
+    text = str(spec).strip()
+    if text == "sample":
+        return SampleSource(realtime=realtime)
+    if text.startswith("camera:"):
+        index_text = text.partition(":")[2]
+        if not index_text.isdigit():
+            raise SourceError(f"Bad camera source '{text}': expected camera:N with N a device number")
+        return CameraSource(int(index_text), width, height)
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise SourceError(f"No such file: {path}")
+    if path.is_dir():
+        raise SourceError(f"{path} is a folder, not a video or image file")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return ImageSource(path, realtime=realtime)
+    return VideoFileSource(path, realtime=realtime)

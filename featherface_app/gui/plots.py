@@ -1,0 +1,308 @@
+"""Live speed plots: FPS and per-stage latency of each model over the last N seconds, with p50/p95.
+
+Results are recorded per frame into :class:`StatsHistory` (cheap appends on the GUI thread); the
+curves and the table are redrawn by a 15 Hz timer, never per frame, so a fast source cannot
+flood the event loop with plot updates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from featherface_app.core.detections import STAGES, FrameResult
+
+REFRESH_HZ = 15
+#: one colour per model in order of appearance (matches nothing in the core on purpose: plots
+#: only need models to be told apart).
+PALETTE = ("#ffb000", "#33c3ff", "#7bd148", "#ff5fa2", "#b48cff", "#ff7f50")
+STAGE_LABELS = {
+    "capture": "capture",
+    "preprocess": "pre-process",
+    "inference": "inference",
+    "postprocess": "post-process",
+    "draw": "draw",
+    "pipeline": "pipeline (all)",
+}
+ROWS = ("fps", *STAGES, "pipeline")
+MAX_SAMPLES = 30_000
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class _ModelSeries:
+    times_s: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_SAMPLES))
+    stage_ms: deque[tuple[float, ...]] = field(default_factory=lambda: deque(maxlen=MAX_SAMPLES))
+
+
+class StatsHistory:
+    """Per-model timings of the last ``seconds`` seconds. Not thread-safe: GUI thread only."""
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        self.seconds = seconds
+        self._series: dict[str, _ModelSeries] = {}
+
+    def add(self, result: FrameResult, now_s: float | None = None) -> None:
+        """Record one model's result for one frame at ``now_s`` (monotonic seconds)."""
+        now_s = time.monotonic() if now_s is None else now_s
+        series = self._series.setdefault(result.model_name, _ModelSeries())
+        values = tuple(float(result.stage_ms.get(stage, math.nan)) for stage in STAGES)
+        series.times_s.append(now_s)
+        series.stage_ms.append((*values, float(result.pipeline_ms)))
+
+    def prune(self, now_s: float) -> None:
+        """Forget samples older than the window; models with nothing left disappear."""
+        oldest = now_s - self.seconds
+        for name in list(self._series):
+            series = self._series[name]
+            while series.times_s and series.times_s[0] < oldest:
+                series.times_s.popleft()
+                series.stage_ms.popleft()
+            if not series.times_s:
+                del self._series[name]
+
+    def clear(self) -> None:
+        self._series.clear()
+
+    def models(self) -> list[str]:
+        return list(self._series)
+
+    def count(self, model: str) -> int:
+        series = self._series.get(model)
+        return len(series.times_s) if series else 0
+
+    def _arrays(self, model: str) -> tuple[FloatArray, FloatArray]:
+        series = self._series.get(model)
+        if not series or not series.times_s:
+            return np.zeros(0), np.zeros((0, len(STAGES) + 1))
+        return np.fromiter(series.times_s, float, len(series.times_s)), np.array(series.stage_ms, dtype=float)
+
+    def fps_series(self, model: str) -> tuple[FloatArray, FloatArray]:
+        """(times, fps): at each frame, frames per second over about the preceding second."""
+        times, _ = self._arrays(model)
+        if len(times) < 2:
+            return np.zeros(0), np.zeros(0)
+        index = np.arange(len(times))
+        start = np.minimum(np.searchsorted(times, times - 1.0, side="left"), index - 1)
+        start = np.maximum(start, 0)
+        span = times - times[start]
+        valid = (index > 0) & (span > 0)
+        fps = np.where(valid, (index - start) / np.where(span > 0, span, 1.0), np.nan)
+        return times[valid], fps[valid]
+
+    def stage_series(self, model: str, stage: str) -> tuple[FloatArray, FloatArray]:
+        """(times, milliseconds) of one stage (or 'pipeline') for one model."""
+        times, values = self._arrays(model)
+        column = len(STAGES) if stage == "pipeline" else STAGES.index(stage)
+        return times, values[:, column] if len(times) else np.zeros(0)
+
+    def percentiles(self, model: str, stage: str) -> tuple[float, float]:
+        """(p50, p95) in ms over the window; NaN when there is no sample."""
+        _, values = self.stage_series(model, stage)
+        values = values[np.isfinite(values)]
+        if not len(values):
+            return math.nan, math.nan
+        p50, p95 = np.percentile(values, [50, 95])
+        return float(p50), float(p95)
+
+    def current_fps(self, model: str) -> float:
+        _, fps = self.fps_series(model)
+        return float(fps[-1]) if len(fps) else math.nan
+
+
+def _styled_plot(title: str, y_label: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget()
+    plot.setBackground(None)
+    item = plot.getPlotItem()
+    item.setTitle(title, size="9pt")
+    item.setLabel("left", y_label)
+    item.setLabel("bottom", "seconds")
+    item.showGrid(x=True, y=True, alpha=0.25)
+    item.setMenuEnabled(False)
+    item.hideButtons()
+    item.setMouseEnabled(x=False, y=False)
+    item.getViewBox().setLimits(yMin=0)
+    plot.setMinimumHeight(120)
+    return plot
+
+
+def wrap_name(name: str, width: int = 13) -> str:
+    """Break a model name over lines at spaces or hyphens so narrow table columns show all of it."""
+    lines: list[str] = []
+    current = ""
+    for token in re.findall(r"[^\s-]+-?|\s+", name):
+        if token.isspace():
+            token = " "
+        if current and len(current) + len(token.rstrip()) > width:
+            lines.append(current.rstrip())
+            current = token.lstrip()
+        else:
+            current += token
+    if current.strip():
+        lines.append(current.strip())
+    return "\n".join(lines) or name
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "–" if not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+class PlotPanel(QWidget):
+    """FPS plot, latency plot (stage chosen in a combo box) and a p50/p95 table. GUI thread."""
+
+    def __init__(self, history: StatsHistory, stage: str = "inference", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("plotPanel")
+        self.history = history
+        self._colours: dict[str, str] = {}
+        self._fps_curves: dict[str, pg.PlotDataItem] = {}
+        self._latency_curves: dict[str, pg.PlotDataItem] = {}
+        self.refresh_count = 0
+        self._table_models: list[str] = []
+
+        self.fps_plot = _styled_plot("Frames per second", "FPS")
+        self.latency_plot = _styled_plot("Latency", "ms")
+        self.stage_box = QComboBox()
+        for key, label in STAGE_LABELS.items():
+            self.stage_box.addItem(label, key)
+        self.stage_box.setCurrentIndex(max(0, self.stage_box.findData(stage)))
+        self.stage_box.setToolTip("Which stage the latency plot shows")
+        self.stage_box.currentIndexChanged.connect(self._on_stage_changed)
+
+        self.table = QTableWidget(len(ROWS), 0)
+        self.table.setObjectName("statsTable")
+        self.table.setVerticalHeaderLabels(["FPS (now)" if r == "fps" else STAGE_LABELS[r] for r in ROWS])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.table.setToolTip("Latency in ms: median (p50) / 95th percentile over the plotted window")
+        self.table_caption = QLabel()
+        self.table_caption.setObjectName("caption")
+
+        stage_row = QHBoxLayout()
+        stage_row.addWidget(QLabel("Latency of"))
+        stage_row.addWidget(self.stage_box, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.fps_plot, 1)
+        layout.addLayout(stage_row)
+        layout.addWidget(self.latency_plot, 1)
+        layout.addWidget(self.table_caption)
+        layout.addWidget(self.table)
+        self._fit_table_height()
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000 // REFRESH_HZ)
+        self.timer.timeout.connect(self.refresh)
+        self.set_window_seconds(history.seconds)
+        self._set_latency_title()
+
+    @property
+    def stage(self) -> str:
+        return str(self.stage_box.currentData())
+
+    def set_window_seconds(self, seconds: float) -> None:
+        self.history.seconds = seconds
+        for plot in (self.fps_plot, self.latency_plot):
+            plot.setXRange(-seconds, 0, padding=0)
+        self.table_caption.setText(f"ms, p50 / p95 over the last {seconds:g} s")
+
+    def colour(self, model: str) -> str:
+        if model not in self._colours:
+            self._colours[model] = PALETTE[len(self._colours) % len(PALETTE)]
+        return self._colours[model]
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _set_latency_title(self) -> None:
+        self.latency_plot.getPlotItem().setTitle(f"Latency: {self.stage_box.currentText()}", size="9pt")
+
+    def _on_stage_changed(self) -> None:
+        self._set_latency_title()
+        self.refresh()
+
+    def _curve(self, plot: pg.PlotWidget, curves: dict[str, pg.PlotDataItem], model: str) -> pg.PlotDataItem:
+        if model not in curves:
+            curves[model] = plot.plot(pen=pg.mkPen(self.colour(model), width=2), name=model)
+        return curves[model]
+
+    def _drop_stale(self, models: list[str]) -> None:
+        for plot, curves in ((self.fps_plot, self._fps_curves), (self.latency_plot, self._latency_curves)):
+            for name in [n for n in curves if n not in models]:
+                plot.removeItem(curves.pop(name))
+
+    def refresh(self) -> None:
+        """Redraw curves and table from the history (timer slot; also callable directly)."""
+        now_s = time.monotonic()
+        self.history.prune(now_s)
+        models = self.history.models()
+        self._drop_stale(models)
+        stage = self.stage
+        for model in models:
+            times, fps = self.history.fps_series(model)
+            self._curve(self.fps_plot, self._fps_curves, model).setData(times - now_s, fps)
+            times, values = self.history.stage_series(model, stage)
+            self._curve(self.latency_plot, self._latency_curves, model).setData(times - now_s, values)
+        self._fill_table(models)
+        self.refresh_count += 1
+
+    def _fill_table(self, models: list[str]) -> None:
+        if self._table_models != models:
+            self._table_models = list(models)
+            self.table.setColumnCount(len(models))
+            for column, model in enumerate(models):
+                header = QTableWidgetItem(wrap_name(model))
+                header.setForeground(QColor(self.colour(model)))
+                header.setToolTip(model)
+                self.table.setHorizontalHeaderItem(column, header)
+            self._fit_table_height()
+        for column, model in enumerate(models):
+            for row, key in enumerate(ROWS):
+                if key == "fps":
+                    text = _fmt(self.history.current_fps(model))
+                else:
+                    p50, p95 = self.history.percentiles(model, key)
+                    text = f"{_fmt(p50)} / {_fmt(p95)}"
+                item = self.table.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.table.setItem(row, column, item)
+                if item.text() != text:
+                    item.setText(text)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._fit_table_height()  # the style sheet (fonts) is applied by now
+
+    def _fit_table_height(self) -> None:
+        header = self.table.horizontalHeader()
+        height = (header.sizeHint().height() if self.table.columnCount() else 0) + 2 * self.table.frameWidth() + 2
+        height += sum(self.table.verticalHeader().sectionSizeHint(r) for r in range(self.table.rowCount()))
+        self.table.setFixedHeight(height)

@@ -1,0 +1,206 @@
+"""Opens frame sources off the GUI thread and runs the core capture loop for the current one.
+
+Opening a camera can take seconds, so :meth:`SourceController.open` only queues the request; the
+current source keeps playing until the new one has opened, and a source that fails to open leaves
+it untouched. The core :class:`~featherface_app.core.capture.CaptureLoop` calls back on its own
+thread; those calls become Qt signals here, tagged with a generation number so a late callback
+from a source already replaced is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from featherface_app.core.capture import CaptureLoop
+from featherface_app.core.mailbox import LatestMailbox
+from featherface_app.core.sources import Frame, FrameSource, open_source
+
+from .worker import POLL_S, InferenceWorker, Job, JobRunner, describe
+
+log = logging.getLogger(__name__)
+
+CAPTURE_STOP_TIMEOUT_S = 3.0
+
+
+class PausableSource:
+    """A :class:`FrameSource` whose ``read`` waits while paused, so a video does not advance.
+
+    ``release()`` ends a paused wait (the read then returns None) so the capture loop can stop.
+    Thread use: ``read`` on the capture thread, ``pause``/``release`` from any thread.
+    """
+
+    def __init__(self, source: FrameSource) -> None:
+        self.inner = source
+        self.name = source.name
+        self.fps = source.fps
+        self.live = source.live
+        self._running = threading.Event()
+        self._running.set()
+        self._released = threading.Event()
+        #: set while the capture thread waits inside ``read`` because of the pause
+        self.holding = threading.Event()
+
+    def pause(self, paused: bool) -> None:
+        if paused:
+            self._running.clear()
+        else:
+            self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def release(self) -> None:
+        self._released.set()
+        self._running.set()
+
+    def read(self) -> Frame | None:
+        if not self._running.is_set():
+            self.holding.set()
+            while not self._running.wait(POLL_S):
+                pass
+            self.holding.clear()
+        if self._released.is_set():
+            return None
+        return self.inner.read()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the window shows about the running source."""
+
+    spec: str
+    name: str
+    fps: float
+    live: bool
+
+
+class SourceController(QObject):
+    """Owns the current source, its capture loop and mailbox; lives on the GUI thread.
+
+    Signals: ``opened(SourceInfo)``; ``open_failed(spec, message)`` (the previous source, if any,
+    still runs); ``ended(SourceInfo)`` when a file reaches its end; ``lost(SourceInfo, message)``
+    when a running source faults (camera unplugged, file damaged).
+    """
+
+    opened = Signal(object)
+    open_failed = Signal(str, str)
+    ended = Signal(object)
+    lost = Signal(object, str)
+    _capture_ended = Signal(int)
+    _capture_failed = Signal(int, str)
+
+    def __init__(self, worker: InferenceWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.opener = JobRunner("source-opener", self)
+        self.opener.finished_job.connect(self._on_opened)
+        self.opener.failed_job.connect(self._on_open_failed)
+        self._capture_ended.connect(self._on_capture_ended)
+        self._capture_failed.connect(self._on_capture_failed)
+        self._generation = 0
+        self._loop: CaptureLoop | None = None
+        self._source: PausableSource | None = None
+        self._paused = False
+        self.info: SourceInfo | None = None
+        self.opening: str | None = None
+        self.opener.start()
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None and self._loop.running
+
+    @property
+    def held(self) -> bool:
+        """Paused, and the capture thread is waiting for the resume (no frame in flight)."""
+        return self._source is not None and self._source.holding.is_set()
+
+    @property
+    def capture_loop(self) -> CaptureLoop | None:
+        return self._loop
+
+    def open(self, spec: str, width: int = 640, height: int = 480) -> None:
+        """Queue opening ``spec`` (``sample``, ``camera:N`` or a path); answered by a signal."""
+        self.opening = spec
+        job = Job(
+            "source",
+            lambda: open_source(spec, width=width, height=height, realtime=True),
+            {"spec": spec},
+            discard=lambda source: source.close() if source is not None else None,
+        )
+        self.opener.submit(job)
+
+    def set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        if self._source is not None:
+            self._source.pause(paused)
+
+    def _on_opened(self, job: Job, source: FrameSource) -> None:
+        if job.kind != "source":
+            return
+        spec = str(job.context["spec"])
+        if self.opening == spec:
+            self.opening = None
+        self.play(source, spec)
+
+    def play(self, source: FrameSource, spec: str) -> None:
+        """Replace the current source with an already opened one (this controller now owns it)."""
+        self.stop()
+        self._generation += 1
+        generation = self._generation
+        wrapped = PausableSource(source)
+        wrapped.pause(self._paused)
+        mailbox: LatestMailbox[Frame] = LatestMailbox()
+        self._loop = CaptureLoop(
+            wrapped,
+            mailbox,
+            on_error=lambda exc: self._capture_failed.emit(generation, describe(exc)),
+            on_end=lambda: self._capture_ended.emit(generation),
+            realtime=True,
+        )
+        self._source = wrapped
+        self.info = SourceInfo(spec, source.name, source.fps, source.live)
+        self.worker.set_mailbox(mailbox)
+        self._loop.start()
+        log.info("playing %s (%s, %.1f fps)", spec, source.name, source.fps)
+        self.opened.emit(self.info)
+
+    def _on_open_failed(self, job: Job, message: str) -> None:
+        if job.kind != "source":
+            return
+        spec = str(job.context["spec"])
+        if self.opening == spec:
+            self.opening = None
+        self.open_failed.emit(spec, message)
+
+    def _on_capture_ended(self, generation: int) -> None:
+        if generation == self._generation and self.info is not None:
+            self.ended.emit(self.info)
+
+    def _on_capture_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation and self.info is not None:
+            self.lost.emit(self.info, message)
+
+    def stop(self) -> bool:
+        """Stop capturing and release the source (the loop closes it); True when it stopped in time."""
+        self.worker.set_mailbox(None)
+        loop, source = self._loop, self._source
+        self._loop = self._source = None
+        self._generation += 1  # callbacks still in flight from the old loop are ignored
+        if loop is None:
+            return True
+        if source is not None:
+            source.release()
+        return loop.stop(CAPTURE_STOP_TIMEOUT_S)
+
+    def shutdown(self) -> bool:
+        """Stop capture and the opener thread (a source still opening is closed when it arrives)."""
+        stopped = self.stop()
+        return self.opener.stop() and stopped

@@ -1,0 +1,112 @@
+"""FrameProcessor with a real onnxruntime model: stages, annotation, compare modes, live switching."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from featherface_app.core.detections import STAGES
+from featherface_app.core.detector import DetectOptions, OnnxFaceDetector
+from featherface_app.core.pipeline import CompareMode, FrameProcessor
+from featherface_app.core.sources import Frame, open_source
+
+
+@pytest.fixture(scope="module")
+def teacher(teacher_model_path: Path) -> OnnxFaceDetector:
+    return OnnxFaceDetector(teacher_model_path)
+
+
+@pytest.fixture(scope="module")
+def sample_frame() -> Frame:
+    source = open_source("sample")
+    frame = source.read()
+    source.close()
+    assert frame is not None
+    return frame
+
+
+def frame_of(image: np.ndarray, index: int = 0) -> Frame:
+    return Frame(image, index, time.monotonic_ns(), 0.0)
+
+
+def test_process_times_every_stage_and_annotates_a_copy(teacher: OnnxFaceDetector, sample_frame: Frame) -> None:
+    before = sample_frame.image.copy()
+    processed = FrameProcessor({"teacher": teacher}).process(sample_frame)
+    assert np.array_equal(sample_frame.image, before)
+    (result,) = processed.results
+    assert set(result.stage_ms) == set(STAGES) and all(v >= 0 for v in result.stage_ms.values())
+    assert result.model_name == "teacher" and result.frame_index == sample_frame.index
+    assert len(result.detections) == 1
+    assert processed.image_bgr.shape == sample_frame.image.shape
+    assert not np.array_equal(processed.image_bgr, sample_frame.image)
+    assert processed.agreement is None
+
+
+def test_compare_side_by_side_and_overlay(teacher: OnnxFaceDetector, sample_frame: Frame) -> None:
+    processor = FrameProcessor({"A": teacher, "B": teacher})
+    processor.set_compare("B", CompareMode.SIDE_BY_SIDE)
+    processed = processor.process(sample_frame)
+    height, width = sample_frame.image.shape[:2]
+    assert processed.image_bgr.shape[0] == height and processed.image_bgr.shape[1] > 2 * width
+    assert [r.model_name for r in processed.results] == ["A", "B"]
+    agreement = processed.agreement
+    assert agreement is not None and agreement.matched == 1 and agreement.only_a == agreement.only_b == 0
+    assert agreement.mean_iou == pytest.approx(1.0)
+
+    processor.set_compare("B", CompareMode.OVERLAY)
+    assert processor.process(sample_frame).image_bgr.shape == sample_frame.image.shape
+    processor.set_compare(None)
+    assert len(processor.process(sample_frame).results) == 1
+
+
+def test_settings_apply_from_the_next_frame(teacher: OnnxFaceDetector, sample_frame: Frame) -> None:
+    processor = FrameProcessor({"A": teacher, "B": teacher})
+    assert processor.process(sample_frame).results[0].model_name == "A"
+    processor.set_active("B")
+    assert processor.process(sample_frame).results[0].model_name == "B"
+    processor.update_options(confidence=0.99999)
+    assert len(processor.process(sample_frame).results[0].detections) == 0
+    with pytest.raises(ValueError, match="unknown model 'C'"):
+        processor.set_active("C")
+    processor.remove_detector("B")
+    assert processor.active_name == "A"
+
+
+def test_switching_from_another_thread_while_processing(teacher: OnnxFaceDetector, sample_frame: Frame) -> None:
+    processor = FrameProcessor({"A": teacher, "B": teacher})
+    stop = threading.Event()
+    switches = 0
+
+    def switch() -> None:
+        nonlocal switches
+        while not stop.is_set():
+            processor.set_active("AB"[switches % 2])
+            processor.update_options(confidence=0.5 + 0.01 * (switches % 3))
+            processor.set_compare("A" if switches % 5 == 0 else None)
+            switches += 1
+
+    switcher = threading.Thread(target=switch)
+    switcher.start()
+    try:
+        names = [r.model_name for _ in range(15) for r in processor.process(sample_frame).results]
+    finally:
+        stop.set()
+        switcher.join(5)
+    print(f"{switches} setting changes during 15 frames")
+    assert set(names) <= {"A", "B"} and switches > 15
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 1), (17, 33, 3), (480, 641), (100, 80, 4), (2160, 3840, 3)])
+def test_odd_frames_flow_through(teacher: OnnxFaceDetector, shape: tuple[int, ...]) -> None:
+    image = np.random.default_rng(1).integers(0, 255, shape, dtype=np.uint8)
+    processed = FrameProcessor({"t": teacher}, options=DetectOptions(input_long_side=640)).process(frame_of(image))
+    assert processed.image_bgr.shape == (*shape[:2], 3)
+
+
+def test_without_a_model_frames_pass_through_with_a_note(sample_frame: Frame) -> None:
+    processed = FrameProcessor().process(sample_frame)
+    assert processed.results == [] and processed.image_bgr.shape == sample_frame.image.shape
