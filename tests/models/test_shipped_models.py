@@ -1,0 +1,43 @@
+"""Each shipped model still scores the AP its model card states, so a regression cannot land silently.
+
+The figure is read from the card's line ``AP easy E / medium M / hard H`` (fractions); the test
+re-runs the same evaluation as ``python main.py eval`` on ``wider_val_dev`` at original size.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from featherface_app.core.detector import OnnxFaceDetector
+from featherface_app.core.evaluation import evaluate_detector
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+SHIPPED = ("featherface_v1_cbam", "featherface_v2_eca")
+CARD_FIGURE = re.compile(r"AP easy (\d\.\d+) / medium (\d\.\d+) / hard (\d\.\d+)")
+TOLERANCE = 0.005  # onnxruntime thread scheduling moves AP by < 1e-4; anything larger is a change
+
+
+def card_figures(stem: str) -> tuple[float, float, float]:
+    card = (MODELS_DIR / f"{stem}.md").read_text(encoding="utf-8")
+    found = CARD_FIGURE.search(card)
+    if not found:
+        raise AssertionError(f"{stem}.md has no 'AP easy E / medium M / hard H' line")
+    easy, medium, hard = (float(v) for v in found.groups())
+    return easy, medium, hard
+
+
+@pytest.mark.parametrize("stem", SHIPPED)
+def test_shipped_model_matches_its_card(stem: str, wider_val_dir: Path) -> None:
+    path = MODELS_DIR / f"{stem}.onnx"
+    assert path.is_file(), f"the app loads {path.name} by default; it must be shipped"
+    detector = OnnxFaceDetector(path)
+    measured = evaluate_detector(detector, wider_val_dir)
+    stated = card_figures(stem)
+    print(f"{stem}: measured {measured.easy:.4f}/{measured.medium:.4f}/{measured.hard:.4f}, card {stated}")
+    for name, got, want in zip(("easy", "medium", "hard"), (measured.easy, measured.medium, measured.hard), stated):
+        assert abs(got - want) <= TOLERANCE, f"{stem} {name} AP {got:.4f}, card says {want:.4f}"
+    assert measured.easy >= 0.85, "the shipping floor is easy AP ≥ 0.85"
+    assert detector.info.variant in ("v1-cbam", "v2-eca")
