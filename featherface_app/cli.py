@@ -8,6 +8,7 @@ commands start fast and work without PySide6.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .core.errors import FeatherFaceError, SourceError
+from .logs import add_log_file, setup_logging
 
 log = logging.getLogger("featherface_app")
 
@@ -32,19 +34,6 @@ examples:
   python main.py detect photo.jpg --out results/
   python main.py eval --help              WIDER FACE evaluation options
 """
-
-_logging_configured = False
-
-
-def setup_logging(level: str = "INFO") -> None:
-    """Configure the root logger once (stderr), so stdout stays clean for ``--json`` output."""
-    global _logging_configured
-    if _logging_configured:
-        logging.getLogger().setLevel(level)
-        return
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _logging_configured = True
-
 
 def _input_size(text: str) -> int | None:
     """``--input-size``: a long side in px, or 0 / ``native`` for the frame's own size."""
@@ -66,6 +55,16 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got '{text}'") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got '{text}'") from None
+    if not 0 <= value <= 1e6:  # also rejects nan and inf
+        raise argparse.ArgumentTypeError(f"expected between 0 and 1e6 seconds, got {value}")
     return value
 
 
@@ -96,9 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--video", metavar="PATH", help="start on this video file (same as --source PATH)")
     parser.add_argument("--model", metavar="PATH", action="append", default=[], help="extra ONNX model to load (repeatable)")
     parser.add_argument("--output-dir", metavar="PATH", help="folder for recordings and screenshots (default: remembered, or the user data folder)")
-    parser.add_argument("--quit-after", metavar="SECONDS", type=float, help="close the window after this many seconds (demos, tests)")
+    parser.add_argument("--quit-after", metavar="SECONDS", type=_seconds, help="close the window after this many seconds (demos, tests)")
     parser.add_argument("--self-test", action="store_true", help=f"load every shipped model, run {SELF_TEST_FRAMES} sample frames through each, exit 0 or 1")
-    parser.add_argument("--log-level", default=os.environ.get("FEATHERFACE_LOG", "INFO"), choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging detail on stderr")
+    parser.add_argument("--log-level", default=os.environ.get("FEATHERFACE_LOG", "INFO"), choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging detail on stderr and in the log file (<user data folder>/logs/featherface.log)")
     parser.add_argument("--version", action="version", version=f"FeatherFace Live {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -144,11 +143,21 @@ def _run_bench(args: argparse.Namespace) -> int:
 
 
 def write_detections_json(path: Path, document: dict[str, Any]) -> None:
-    """Write strict JSON (no NaN/Infinity) atomically: a reader never sees half a file."""
+    """Write strict JSON (no NaN/Infinity) atomically: a reader never sees half a file.
+
+    A file name that is not valid UTF-8 reaches Python as lone surrogates; those are written as
+    ``\\uXXXX`` escapes (``backslashreplace``; they only occur inside JSON strings), so the file
+    stays UTF-8 and reads back to the same name. Raises :class:`FeatherFaceError` naming the file
+    when it cannot be written.
+    """
     text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text + "\n", encoding="utf-8", errors="backslashreplace")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise FeatherFaceError(f"Cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _run_detect(args: argparse.Namespace) -> int:
@@ -161,9 +170,12 @@ def _run_detect(args: argparse.Namespace) -> int:
     if model is None:
         print("error: no model given and none shipped; pass --model PATH", file=sys.stderr)
         return 1
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FeatherFaceError(f"Cannot create the output folder {args.out}: {exc.strerror or exc}") from exc
     detector = OnnxFaceDetector(model)
     options = DetectOptions(confidence=args.confidence, nms_iou=args.nms, input_long_side=args.input_size)
-    args.out.mkdir(parents=True, exist_ok=True)
     document: dict[str, Any] = {
         "model": detector.name,
         "model_file": str(detector.path),
@@ -199,24 +211,24 @@ def _run_detect(args: argparse.Namespace) -> int:
                     if not _write_image(out_path, annotate(frame.image, faces, show_landmarks=not args.no_landmarks)):
                         raise FeatherFaceError(f"Cannot write {out_path}")
                     entry.update(kind="image", output=str(out_path))
-                continue
-            entry["kind"] = "video"
-            recorder: Recorder | None = None
-            try:
-                while (args.max_frames is None or len(frames) < args.max_frames) and (frame := source.read()) is not None:
-                    faces = detector.detect(frame.image, options).faces
-                    frames.append({"index": frame.index, "faces": faces.to_json()})
-                    image = annotate(frame.image, faces, show_landmarks=not args.no_landmarks)
-                    if recorder is None:
-                        recorder = Recorder(args.out, source.fps, (image.shape[1], image.shape[0]), path=args.out / f"{stem}_annotated.mkv")
-                        entry["output"] = str(recorder.start())
-                    recorder.write(image, block=True)
-            finally:
-                if recorder is not None:
-                    recorder.stop()
-                    if recorder.error is not None:
-                        raise recorder.error
-            entry["fps"] = source.fps
+            else:  # a video: annotated frames go into a (crash-safe) recording
+                entry["kind"] = "video"
+                recorder: Recorder | None = None
+                try:
+                    while (args.max_frames is None or len(frames) < args.max_frames) and (frame := source.read()) is not None:
+                        faces = detector.detect(frame.image, options).faces
+                        frames.append({"index": frame.index, "faces": faces.to_json()})
+                        image = annotate(frame.image, faces, show_landmarks=not args.no_landmarks)
+                        if recorder is None:
+                            recorder = Recorder(args.out, source.fps, (image.shape[1], image.shape[0]), path=args.out / f"{stem}_annotated.mkv")
+                            entry["output"] = str(recorder.start())
+                        recorder.write(image, block=True)
+                finally:
+                    if recorder is not None:
+                        recorder.stop()
+                        if recorder.error is not None:
+                            raise recorder.error
+                entry["fps"] = source.fps
         except FeatherFaceError as exc:
             log.error("%s: %s", path, exc)
             entry["error"] = str(exc)
@@ -289,21 +301,38 @@ def self_test(extra_models: Sequence[Path] = (), frames: int = SELF_TEST_FRAMES)
 
 
 def _run_gui(args: argparse.Namespace) -> int:
+    """Start the window; it opens the log file itself, once it has set the user folder to
+    QStandardPaths' answer (so the file lands where the GUI's other user files go)."""
     try:
         from .gui.app import run_gui
     except ModuleNotFoundError as exc:
+        add_log_file()  # a windowed build has no console: the file is the only trace
         missing = exc.name or str(exc)
-        print(f"error: the window cannot start ({missing} is not available: {exc}); the headless commands still work, see --help", file=sys.stderr)
+        log.error("the window cannot start (%s is not available: %s)", missing, exc)
+        if sys.stderr is not None:
+            print(f"error: the window cannot start ({missing} is not available: {exc}); the headless commands still work, see --help", file=sys.stderr)
         return 2
     return int(run_gui(args) or 0)
 
 
+def _tolerate_undecodable_names() -> None:
+    """File names that are not valid UTF-8 reach Python as lone surrogates; print them back as
+    the bytes they were (as ``ls`` does) instead of dying with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="surrogateescape")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerate_undecodable_names()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "eval":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     setup_logging(args.log_level)
+    headless = args.self_test or args.command is not None
+    if headless:
+        add_log_file()
     if args.video:
         if args.source:
             parser.error("give either --source or --video, not both")

@@ -7,6 +7,7 @@ Tests that need ``../shared`` skip when it is absent on a developer machine but 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,34 @@ def shipped_model_paths(teacher_model_path: Path) -> list[Path]:
     """The models the app ships (``models/*.onnx``); the teacher until trained ones land."""
     shipped = sorted((REPO_ROOT / "models").glob("*.onnx"))
     return shipped or [teacher_model_path]
+
+
+@pytest.fixture(scope="session")
+def untrained_v2_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """FeatherFace V2 (ECA) with random weights, exported by our own training package: a second,
+    distinct model with the same file contract (its detections are noise)."""
+    from featherface_train.export import export  # torch: only the tests extra installs it
+
+    out = tmp_path_factory.mktemp("untrained") / "featherface_v2_untrained.onnx"
+    export("v2", out, name="FeatherFace V2 (ECA, untrained)")
+    return out
+
+
+@pytest.fixture(scope="session")
+def two_models(shipped_model_paths: list[Path], request: pytest.FixtureRequest) -> list[Path]:
+    """Two different models: the shipped V1 and V2 once trained ones exist, else the teacher and
+    an untrained V2 export (exported only then)."""
+    if len(shipped_model_paths) >= 2:
+        return shipped_model_paths[:2]
+    return [request.getfixturevalue("teacher_model_path"), request.getfixturevalue("untrained_v2_path")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _user_data_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The app's per-user folder (log file, user models) points into a temporary folder, so
+    in-process runs of ``main()`` never write to, or pick up models from, the developer's own
+    ``~/.local/share/FeatherFaceLive`` (Linux; the GUI tests use QStandardPaths' test mode)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg_data")))
+    yield
+    patch.undo()

@@ -14,6 +14,10 @@ import numpy as np
 import numpy.typing as npt
 
 
+#: larger steps or anchor sizes are nonsense for any input the app feeds (at most 4096 px).
+MAX_ANCHOR_PX = 8192
+
+
 @dataclass(frozen=True)
 class AnchorConfig:
     """Prior layout of a RetinaFace-family model; travels inside the ONNX metadata."""
@@ -39,14 +43,14 @@ class AnchorConfig:
             steps = tuple(int(s) for s in data["steps"])  # type: ignore[attr-defined]
             variances = tuple(float(v) for v in data["variances"])  # type: ignore[attr-defined]
             clip = bool(data.get("clip", False))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: int(Infinity), float(10**400)
             raise ValueError(f"anchor configuration is malformed: {exc!r}") from exc
         if len(min_sizes) != len(steps) or not steps:
             raise ValueError(f"expected one min-size list per step, got {len(min_sizes)} for {len(steps)} steps")
         if len(variances) != 2 or not all(v > 0 and math.isfinite(v) for v in variances):
             raise ValueError(f"expected two positive variances, got {variances}")
-        if any(s <= 0 for s in steps) or any(m <= 0 for level in min_sizes for m in level) or not all(min_sizes):
-            raise ValueError("steps and min sizes must be positive and every level needs one size")
+        if not all(0 < v <= MAX_ANCHOR_PX for v in (*steps, *(m for level in min_sizes for m in level))) or not all(min_sizes):
+            raise ValueError(f"steps and min sizes must be between 1 and {MAX_ANCHOR_PX} px and every level needs one size")
         if any(len(level) != len(min_sizes[0]) for level in min_sizes):
             raise ValueError("every level must have the same number of anchors")
         return cls(min_sizes=min_sizes, steps=steps, variances=(variances[0], variances[1]), clip=clip)

@@ -98,27 +98,38 @@ def annotate(image: npt.NDArray[np.uint8], faces: FaceDetections, style: Annotat
     return out
 
 
-def draw_hud(image: npt.NDArray[np.uint8], lines: Sequence[str], in_place: bool = False) -> Image:
-    """Text lines on a translucent dark panel in the top-left corner.
+#: HUD text height relative to a 640 px long side, and how much of the picture shows through it.
+HUD_FONT_SCALE = 0.42
+HUD_SEE_THROUGH = 0.5
 
-    Returns a copy unless ``in_place`` (then ``image`` must be BGR and is returned).
+
+def draw_hud(image: npt.NDArray[np.uint8], lines: Sequence[str], in_place: bool = False) -> Image:
+    """Text lines on a compact, see-through dark panel in the top-left corner.
+
+    Only the panel's rectangle is blended (half the picture shows through, so a face under it
+    stays visible); the text is white with a dark drop shadow, readable on any background. Sizes follow
+    the image's long side like the boxes do. Returns a copy unless ``in_place`` (then ``image``
+    must be BGR and is returned).
     """
     out = image if in_place else to_bgr(image)
     if not lines:
         return out
     scale = _scale(out)
-    font_scale = max(0.35, 0.55 * scale)
-    thickness = max(1, round(1.2 * scale))
+    font_scale = max(0.3, HUD_FONT_SCALE * scale)
+    thickness = max(1, round(scale))
     sizes = [cv2.getTextSize(line, FONT, font_scale, thickness) for line in lines]
-    line_h = max(h + base for (_, h), base in sizes) + max(2, round(4 * scale))
-    pad = max(2, round(6 * scale))
+    line_h = max(h + base for (_, h), base in sizes)
+    pad = max(2, round(4 * scale))
     panel_w = min(out.shape[1], max(w for (w, _), _ in sizes) + 2 * pad)
     panel_h = min(out.shape[0], line_h * len(lines) + pad)
     if panel_w > 0 and panel_h > 0:
         region = out[:panel_h, :panel_w]
-        region[:] = (region.astype(np.uint16) * 2 // 5).astype(np.uint8)  # darken to 40 %
+        cv2.convertScaleAbs(region, dst=region, alpha=HUD_SEE_THROUGH)  # in place: blend towards black
+    shadow = thickness  # same thickness, shifted: Hershey glyphs get wider with thickness, so no outline
     for i, (line, ((_, h), base)) in enumerate(zip(lines, sizes)):
-        cv2.putText(out, line, (pad, pad + line_h * i + h), FONT, font_scale, (255, 255, 255), thickness, cv2.LINE_AA)
+        x, y = pad, pad + line_h * i + h
+        cv2.putText(out, line, (x + shadow, y + shadow), FONT, font_scale, (0, 0, 0), thickness, cv2.LINE_AA)
+        cv2.putText(out, line, (x, y), FONT, font_scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -61,15 +62,21 @@ class FaceDetections:
         return FaceDetections(self.xyxy * np.tile(scale, 2), self.scores, self.landmarks * scale)
 
     def to_json(self) -> list[dict[str, object]]:
-        """One dict per face with plain floats (rounded to 0.01 px / 1e-4 score)."""
+        """One dict per face with plain floats (rounded to 0.01 px / 1e-4 score); a NaN or
+        infinite value becomes ``None`` (JSON null), which strict JSON can carry."""
         return [
             {
-                "xyxy": [round(float(v), 2) for v in box],
-                "score": round(float(score), 4),
-                "landmarks": [[round(float(x), 2), round(float(y), 2)] for x, y in points],
+                "xyxy": [_plain(v, 2) for v in box],
+                "score": _plain(score, 4),
+                "landmarks": [[_plain(x, 2), _plain(y, 2)] for x, y in points],
             }
             for box, score, points in zip(self.xyxy, self.scores, self.landmarks)
         ]
+
+
+def _plain(value: np.floating | float, digits: int) -> float | None:
+    number = float(value)
+    return round(number, digits) if math.isfinite(number) else None
 
 
 STAGES = ("capture", "preprocess", "inference", "postprocess", "draw")

@@ -19,7 +19,7 @@ import onnxruntime as ort
 
 from .anchors import decode_boxes, decode_landmarks, prior_boxes
 from .detections import FaceDetections
-from .errors import ModelLoadError, ModelMetadataError
+from .errors import ModelLoadError, ModelMetadataError, ModelRunError
 from .metadata import METADATA_KEY, OUTPUT_ROLES, OUTPUT_WIDTHS, ModelInfo, parse_metadata
 from .nms import nms
 
@@ -47,6 +47,12 @@ class Detection:
     preprocess_ms: float
     inference_ms: float
     postprocess_ms: float
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an (often very long) onnxruntime message, or the exception's type."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _identify_outputs(outputs: list[ort.NodeArg]) -> dict[str, str]:
@@ -100,8 +106,7 @@ def load_session(path: Path, threads: int = 0) -> tuple[ort.InferenceSession, Mo
     try:
         session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises several private exception types
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelLoadError(f"{path.name}: not a loadable ONNX model ({first_line[:300]})") from exc
+        raise ModelLoadError(f"{path.name}: not a loadable ONNX model ({_first_line(exc)})") from exc
     try:
         meta = session.get_modelmeta().custom_metadata_map
         if METADATA_KEY in meta:
@@ -217,7 +222,11 @@ class OnnxFaceDetector:
         t0 = time.perf_counter()
         tensor, scale = self.preprocess(frame, options.input_long_side)
         t1 = time.perf_counter()
-        raw = self.infer(tensor)
+        try:
+            raw = self.infer(tensor)
+        except Exception as exc:  # onnxruntime's private exception types: name the file and the input
+            height, width = tensor.shape[2:4]
+            raise ModelRunError(f"{self.path.name}: inference failed on a {width}x{height} input ({_first_line(exc)})") from exc
         t2 = time.perf_counter()
         faces = self.postprocess(raw, tensor.shape[2:4], scale, frame.shape[:2], options)
         t3 = time.perf_counter()

@@ -13,6 +13,10 @@ class ModelMetadataError(ModelLoadError):
     """A model's metadata is malformed or disagrees with the session's real inputs and outputs."""
 
 
+class ModelRunError(FeatherFaceError):
+    """A loaded model failed while running on a frame (e.g. an export that only accepts some sizes)."""
+
+
 class SourceError(FeatherFaceError):
     """A frame source cannot be opened or stopped delivering frames."""
 

@@ -75,10 +75,18 @@ def _require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], wher
     return value
 
 
+def _finite_number(value: Any) -> bool:
+    """A JSON number that fits a float and is finite (``10**400`` overflows ``math.isfinite``)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _triple(value: Any, where: str, positive: bool) -> tuple[float, float, float]:
-    if not isinstance(value, list) or len(value) != 3 or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value
-    ):
+    if not isinstance(value, list) or len(value) != 3 or not all(_finite_number(v) for v in value):
         raise ModelMetadataError(f"metadata field '{where}' must be a list of three finite numbers, got {value!r:.80}")
     if positive and not all(v > 0 for v in value):
         raise ModelMetadataError(f"metadata field '{where}' must be positive, got {value!r:.80}")

@@ -68,3 +68,8 @@ def user_models_dir() -> Path:
 
 def default_recordings_dir() -> Path:
     return user_data_dir() / "recordings"
+
+
+def log_dir() -> Path:
+    """Where the rotating log file goes (``featherface_app.logs``)."""
+    return user_data_dir() / "logs"

@@ -24,6 +24,7 @@ from .annotate import SECOND_STYLE, AnnotationStyle, draw_faces, draw_hud, side_
 from .compare import Agreement, match_faces
 from .detections import FrameResult
 from .detector import Detection, DetectOptions, OnnxFaceDetector
+from .errors import ModelMetadataError, ModelRunError
 from .sources import Frame
 
 #: seconds of history behind the FPS figure.
@@ -100,6 +101,8 @@ class FrameProcessor:
         )
         self.style = style
         self._rate = RateMeter()
+        #: the active model of the last frame that processed without a fault (worker thread only)
+        self._last_good: str | None = None
 
     # -- settings (any thread) -------------------------------------------------------------
     def _change(self, **changes: Any) -> None:
@@ -189,13 +192,26 @@ class FrameProcessor:
     def process(self, frame: Frame) -> ProcessedFrame:
         """Detect with the active model (and the compare model), annotate a copy, add the HUD.
 
-        Detector exceptions propagate to the caller (the worker reports them). With no model
-        loaded the frame passes through with a HUD saying so.
+        Detector exceptions propagate to the caller (the worker reports them). A model that
+        fails while running (:class:`ModelRunError`, or output that contradicts its metadata) is
+        taken off the next frames — the compare model is dropped, the active one replaced by the
+        last model that worked — and the error says so; the current model keeps running. With no
+        model loaded the frame passes through with a HUD saying so.
         """
         with self._lock:
             s = self._settings
             chosen = [(n, self._detectors[n]) for n in (s.active, s.second) if n is not None and n in self._detectors]
-        detections = [(name, det.detect(frame.image, s.options)) for name, det in chosen]
+        detections: list[tuple[str, Detection]] = []
+        for name, det in chosen:
+            try:
+                detections.append((name, det.detect(frame.image, s.options)))
+            except (ModelRunError, ModelMetadataError) as exc:
+                retired = self._retire(name, exc)
+                if retired is exc:
+                    raise
+                raise retired from exc
+        if detections:
+            self._last_good = detections[0][0]
 
         t0 = time.perf_counter()
         agreement = match_faces(detections[0][1].faces, detections[1][1].faces) if len(detections) == 2 else None
@@ -223,6 +239,21 @@ class FrameProcessor:
         ]
         return ProcessedFrame(image, results, agreement, frame.index, frame.captured_ns, fps)
 
+    def _retire(self, name: str, exc: Exception) -> Exception:
+        """Stop running the model ``name`` that just failed (unless the user has already switched
+        away); the error to raise says what happened (``exc`` itself when nothing changed)."""
+        with self._lock:
+            s = self._settings
+            fallback = self._last_good if self._last_good in self._detectors and self._last_good != name else None
+            if name == s.second:
+                self._settings = dataclasses.replace(s, second=None, mode=CompareMode.OFF)
+                return ModelRunError(f"{exc}; compare mode turned off")
+            if name == s.active and fallback is not None:
+                second = None if s.second == fallback else s.second
+                self._settings = dataclasses.replace(s, active=fallback, second=second, mode=s.mode if second else CompareMode.OFF)
+                return ModelRunError(f"{exc}; switched back to {fallback}")
+        return exc
+
     def _draw(self, image: npt.NDArray[np.uint8], detections: list[tuple[str, Detection]], s: _Settings) -> npt.NDArray[np.uint8]:
         out = to_bgr(image)
         if len(detections) < 2:
@@ -241,14 +272,16 @@ class FrameProcessor:
 
     @staticmethod
     def _hud_lines(frame: Frame, detections: list[tuple[str, Detection]], agreement: Agreement | None, fps: float, s: _Settings) -> list[str]:
-        """Model, faces, inference and capture-to-now latency per model; FPS; agreement."""
+        """Few, short lines (the HUD must not cover faces): per model its faces and inference
+        time; FPS and capture-to-now latency; agreement in compare mode. Thresholds are on the panel."""
         if not detections:
             return ["No model loaded", f"{fps:.1f} FPS"]
         latency_ms = (time.monotonic_ns() - frame.captured_ns) / 1e6 + frame.capture_ms
         lines = []
-        for tag, (name, d) in zip(("A: ", "B: ") if len(detections) == 2 else ("",), detections):
-            lines.append(f"{tag}{name}  {len(d.faces)} faces  infer {d.inference_ms:.0f} ms")
-        lines.append(f"{fps:.1f} FPS  latency {latency_ms:.0f} ms  conf {s.options.confidence:.2f}  nms {s.options.nms_iou:.2f}")
+        for tag, (name, d) in zip(("A ", "B ") if len(detections) == 2 else ("",), detections):
+            count = len(d.faces)
+            lines.append(f"{tag}{name}: {count} face{'' if count == 1 else 's'}, {d.inference_ms:.0f} ms")
+        lines.append(f"{fps:.1f} FPS, latency {latency_ms:.0f} ms")
         if agreement is not None:
-            lines.append(f"agree {agreement.matched} (IoU>=0.5)  only A {agreement.only_a}  only B {agreement.only_b}")
+            lines.append(f"agree {agreement.matched}, only A {agreement.only_a}, only B {agreement.only_b}")
         return lines

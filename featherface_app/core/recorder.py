@@ -115,9 +115,9 @@ class Recorder:
             else:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 path = _reserve(self.folder, timestamped_name())
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
             where = self._requested_path or self.folder
-            raise RecordingError(f"Cannot record into {where}: {exc.strerror or exc}") from exc
+            raise RecordingError(f"Cannot record into {where}: {getattr(exc, 'strerror', None) or exc}") from exc
         try:
             container = av.open(str(path), "w", format="matroska", options={"cluster_time_limit": str(CLUSTER_MS), "flush_packets": "1"})
             stream = container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(1001))
@@ -156,7 +156,8 @@ class Recorder:
         return True
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> Path | None:
-        """Finish encoding what is queued and finalise the file (idempotent); returns its path."""
+        """Finish encoding what is queued and finalise the file (idempotent); returns its path,
+        or None when no frame was recorded (the empty file is removed)."""
         self._accepting = False
         thread = self._thread
         if thread is None:
@@ -237,4 +238,9 @@ class Recorder:
                 container.close()
             except Exception as exc:  # after a write failure the trailer cannot be written either
                 log.warning("closing %s: %s", self.path, exc)
+        if self.frames_written == 0 and self.path is not None:  # nothing to play: leave no broken file
+            log.info("recording %s got no frames; removing the empty file", self.path)
+            self.path.unlink(missing_ok=True)
+            self.path = None
+            return
         log.info("recording %s finished: %d frames, %d dropped", self.path, self.frames_written, self.dropped)

@@ -2,7 +2,9 @@
 
 Honours ``QT_QPA_PLATFORM`` (``offscreen`` in tests and CI, ``xcb`` under Xvfb) and
 ``--quit-after SECONDS``, which closes the window cleanly (recording finalised, threads stopped)
-after that time; packaging and CI use it to prove the app starts and stops.
+after that time; packaging and CI use it to prove the app starts and stops. Logs go to stderr
+and to ``<user data folder>/logs/featherface.log``; uncaught errors reach the window
+(:mod:`.error_report`).
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ import logging
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 from featherface_app import __version__
-from featherface_app.core.paths import resources_dir
+from featherface_app.core.paths import APP_DIR_NAME, default_user_data_dir, resources_dir, set_user_data_dir_provider
+from featherface_app.logs import add_log_file
 
+from .error_report import ErrorReporter
 from .icons import icon
 from .main_window import LaunchOptions, MainWindow
 from .settings import APPLICATION, ORGANISATION
@@ -72,30 +76,53 @@ def launch_options(args: argparse.Namespace) -> LaunchOptions:
     )
 
 
-def _install_excepthook(window: MainWindow) -> None:
-    """An exception escaping a slot is logged and shown in the window instead of being lost."""
-    previous = sys.excepthook
-
-    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
-        try:
-            window.show_error(f"Unexpected error: {kind.__name__}: {value}")
-        except Exception:
-            previous(kind, value, tb)
-
-    sys.excepthook = hook
+def standard_user_data_dir() -> Path:
+    """QStandardPaths' per-user data folder plus ``FeatherFaceLive``: on every platform the same
+    folder the Qt-free default names, but Qt's answer (and its test mode) wins."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    return Path(base) / APP_DIR_NAME if base else default_user_data_dir()
 
 
-def run_gui(args: argparse.Namespace) -> int:
-    """Show the window and run the event loop until it closes; returns the process exit code."""
+def run_gui(args: argparse.Namespace, window_factory: Callable[[LaunchOptions], MainWindow] = MainWindow) -> int:
+    """Show the window and run the event loop until it closes; returns the process exit code.
+
+    Order matters: the user folder is switched to QStandardPaths before the log file opens, and
+    the error hooks are in place before the window is built, so nothing fails unseen.
+    ``window_factory`` builds the window (tests hand in one that fails to start).
+    """
     app = application()
-    window = MainWindow(launch_options(args))
-    _install_excepthook(window)
+    set_user_data_dir_provider(standard_user_data_dir)
+    log_file = add_log_file()
+    log.info("FeatherFace Live %s, log file %s", __version__, log_file or "(none)")
+    reporter = ErrorReporter(log_file, app)
+    reporter.install()
+    try:
+        return _run_window(app, args, reporter, window_factory)
+    finally:
+        reporter.uninstall()
+
+
+def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorReporter, window_factory: Callable[[LaunchOptions], MainWindow]) -> int:
     quit_after = getattr(args, "quit_after", None)
+    try:
+        window = window_factory(launch_options(args))
+    except Exception as exc:  # whatever it is, the user gets a readable dialog, not a silent exit
+        log.exception("the window could not start")
+        box = reporter.show_dialog("FeatherFace Live cannot start", f"The window could not start:\n{type(exc).__name__}: {exc}",
+                                   traceback.format_exc())
+        box.finished.connect(app.quit)
+        deadline = QTimer()  # unattended runs (CI) must end, with a failure code
+        deadline.setSingleShot(True)
+        deadline.timeout.connect(app.quit)
+        if quit_after is not None:
+            deadline.start(round(quit_after * 1000))
+        app.exec()
+        deadline.stop()
+        # closing the last window also posted a Quit; left queued, it would end the next event loop
+        QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
+        return 1
+    reporter.show_in_window = window.show_error
     if quit_after is not None:
-        if quit_after < 0:
-            log.error("--quit-after must be >= 0 seconds, got %s", quit_after)
-            return 2
         QTimer.singleShot(round(quit_after * 1000), window.close)
     # Ctrl+C in the terminal closes the window cleanly; the idle timer lets Python see the signal.
     signal.signal(signal.SIGINT, lambda *_: window.close())
@@ -103,7 +130,10 @@ def run_gui(args: argparse.Namespace) -> int:
     heartbeat.start(250)
     heartbeat.timeout.connect(lambda: None)
     window.show()
-    code = app.exec()
+    try:
+        code = app.exec()
+    finally:
+        reporter.show_in_window = None
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     clean = window.shutdown()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     return code if clean else (code or 1)

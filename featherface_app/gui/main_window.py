@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -29,11 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from featherface_app import __version__
+from featherface_app import STARTED_MONOTONIC, __version__
 from featherface_app.core.detector import DetectOptions
+from featherface_app.core.paths import bundled_models_dir, log_dir
 from featherface_app.core.pipeline import CompareMode, FrameProcessor, ProcessedFrame
 from featherface_app.core.registry import ModelRegistry
 from featherface_app.core.sources import IMAGE_SUFFIXES
+from featherface_app.logs import log_file_path
 
 from .actions import WindowActions
 from .banner import MessageBanner
@@ -55,6 +58,10 @@ VIDEO_FILTER = "Videos (*.mp4 *.mkv *.avi *.mov *.webm *.m4v *.mpg *.mpeg *.wmv)
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ");;All files (*)"
 MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 COMPARE_MODES = {"side-by-side": CompareMode.SIDE_BY_SIDE, "overlay": CompareMode.OVERLAY}
+#: shipped models shown first: V1 as model A, V2 as compare model B (unless settings say otherwise).
+DEFAULT_MODEL_A = "featherface_v1_cbam.onnx"
+DEFAULT_MODEL_B = "featherface_v2_eca.onnx"
+NO_MODELS_MESSAGE = "No models found. Open an ONNX face detector with Ctrl+M (File → Open model)."
 
 
 @dataclass
@@ -94,11 +101,17 @@ class MainWindow(QMainWindow):
         self._active: str | None = None
         self._second: str | None = None
         first_extra = str(self.launch.extra_models[0]) if self.launch.extra_models else None
-        self._wanted_a = self._resolve_wanted(self.launch.model or first_extra or self.settings.model_a)
-        self._wanted_b = self._resolve_wanted(self.settings.model_b)
+        requested_a = self._resolve_wanted(self.launch.model or first_extra or self.settings.model_a)
+        requested_b = self._resolve_wanted(self.settings.model_b)
+        #: files asked for by the command line or settings: listed even when outside the models folders.
+        self._requested_files = [Path(w) for w in (requested_a, requested_b) if w and Path(w).is_file()]
+        self._wanted_a = requested_a or self._shipped_default(DEFAULT_MODEL_A)
+        defaults_b = (self._shipped_default(DEFAULT_MODEL_B), self._shipped_default(DEFAULT_MODEL_A))
+        self._wanted_b = requested_b or next((d for d in defaults_b if d and d != self._wanted_a), None)
         self.last_frame: ProcessedFrame | None = None
         self.last_recording: RecordingSummary | None = None
         self.frames_shown = 0
+        self.first_faces_logged = False
 
         s = self.settings
         self.processor = FrameProcessor(
@@ -204,6 +217,9 @@ class MainWindow(QMainWindow):
         # on the window itself too, so every shortcut works while menus and toolbar are hidden (fullscreen)
         self.addActions(a.all())
         help_menu = menu.addMenu("&Help")
+        self.open_log_action = help_menu.addAction("Open &log folder")
+        self.open_log_action.setStatusTip("Show the folder with featherface.log (what to attach to a bug report)")
+        self.open_log_action.triggered.connect(self.open_log_folder)
         about = help_menu.addAction("&About FeatherFace Live")
         about.triggered.connect(self._show_about)
 
@@ -268,7 +284,7 @@ class MainWindow(QMainWindow):
 
     def show_info(self, message: str, banner: bool = False) -> None:
         log.info("%s", message)
-        if banner:
+        if banner and not (self.banner.isVisible() and self.banner.text() == NO_MODELS_MESSAGE):  # that one matters more
             self.banner.show_message(message, "info")
         self.statusBar().showMessage(message, 6000)
 
@@ -306,8 +322,8 @@ class MainWindow(QMainWindow):
             self.settings.source = info.spec  # files are not remembered: they may be gone next time
         self._automatic_source = False
         self.controls.source_label.setText(self._describe_source(info))
-        if self.banner.isVisible() and self.banner.level != "error":
-            self.banner.dismiss()
+        if self.banner.isVisible() and self.banner.level != "error" and self.banner.text() != NO_MODELS_MESSAGE:
+            self.banner.dismiss()  # "end of video" and the like; "no models" stays until a model loads
         self.show_info(self._opened_note or f"Playing {info.name}")
         self._opened_note = ""
 
@@ -384,10 +400,22 @@ class MainWindow(QMainWindow):
     # -- models ------------------------------------------------------------------------------------
     @staticmethod
     def _resolve_wanted(text: str | None) -> str | None:
+        """A model to pick: an existing file (resolved path) or a model name / variant (e.g.
+        ``v2-eca``); a file that no longer exists is ignored (None), not reported as an error."""
         if not text:
             return None
         path = Path(text).expanduser()
-        return str(path.resolve()) if path.is_file() else text
+        if path.is_file():
+            return str(path.resolve())
+        if path.suffix.lower() != MODEL_SUFFIX and len(path.parts) == 1:
+            return text
+        log.info("model file %s no longer exists; the default model is shown instead", text)
+        return None
+
+    @staticmethod
+    def _shipped_default(file_name: str) -> str | None:
+        path = bundled_models_dir() / file_name
+        return str(path.resolve()) if path.is_file() else None
 
     def _load_initial_models(self) -> None:
         if self.launch.models is not None:
@@ -399,16 +427,14 @@ class MainWindow(QMainWindow):
                 self.show_error(f"Cannot list the models folder: {exc}")
                 paths = []
             paths += [Path(p) for p in self.settings.user_models if Path(p).is_file()]
-        paths += list(self.launch.extra_models)
-        for wanted in (self._wanted_a, self._wanted_b):
-            if wanted and Path(wanted).is_file():
-                paths.append(Path(wanted))
+        paths += list(self.launch.extra_models) + self._requested_files
         unique: dict[str, Path] = {}
         for path in paths:
             unique.setdefault(str(path.resolve()), path)
-        ordered = sorted(unique.values(), key=lambda p: str(p.resolve()) != self._wanted_a)  # wanted model first
+        wanted = (self._wanted_a, self._wanted_b)  # model A loads first, then B, then the rest
+        ordered = sorted(unique.values(), key=lambda p: wanted.index(str(p.resolve())) if str(p.resolve()) in wanted else len(wanted))
         if not ordered:
-            self.show_warning("No models found. Open an ONNX face detector with Ctrl+M (File → Open model).")
+            self.show_warning(NO_MODELS_MESSAGE)
         for path in ordered:
             self.models.add(path)
 
@@ -449,6 +475,8 @@ class MainWindow(QMainWindow):
             self._wanted_b = None
         if str(entry.path.resolve()) in self._remembered and str(entry.path) not in self.settings.user_models:
             self.settings.user_models.append(str(entry.path))
+        if self.banner.isVisible() and self.banner.text() == NO_MODELS_MESSAGE:
+            self.banner.dismiss()
         self.statusBar().showMessage(f"Model ready: {entry.name}", 4000)
 
     def _on_model_failed(self, path: str, message: str) -> None:
@@ -532,6 +560,10 @@ class MainWindow(QMainWindow):
             self.worker.acknowledge()  # whatever happened, the worker must not wait forever
         self.last_frame = processed
         self.frames_shown += 1
+        if not self.first_faces_logged and processed.results and len(processed.results[0].detections):
+            self.first_faces_logged = True  # start-up marker: packaging/measure_startup.py waits for it
+            log.info("first detected frame shown (%d faces), %.2f s after start",
+                     len(processed.results[0].detections), time.monotonic() - STARTED_MONOTONIC)
         for result in processed.results:
             self.history.add(result)
         if processed.agreement is not None and len(processed.results) == 2:
@@ -665,10 +697,29 @@ class MainWindow(QMainWindow):
         else:
             self.status_recording.setText("")
 
+    @staticmethod
+    def log_folder() -> Path:
+        """The folder of the log file being written (or where it would be)."""
+        path = log_file_path()
+        return path.parent if path is not None else log_dir()
+
+    def open_log_folder(self) -> None:
+        """Open the log folder in the file manager; where none opens, show its path."""
+        folder = self.log_folder()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.show_error(f"The log folder {folder} cannot be created: {exc.strerror or exc}")
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.show_info(f"Log folder: {folder}", banner=True)
+
     def _show_about(self) -> None:
+        log_file = log_file_path()
         box = QMessageBox(QMessageBox.Icon.Information, "About FeatherFace Live",
                           f"FeatherFace Live {__version__}\nFace detection with FeatherFace V1 (CBAM) and V2 (ECA) "
-                          "on live video, side by side.", QMessageBox.StandardButton.Ok, self)
+                          "on live video, side by side.\n\nLog file: " + (str(log_file) if log_file else "none (console only)"),
+                          QMessageBox.StandardButton.Ok, self)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()

@@ -111,6 +111,7 @@ class SourceController(QObject):
         self._paused = False
         self.info: SourceInfo | None = None
         self.opening: str | None = None
+        self._shut_down = False
         self.opener.start()
 
     @property
@@ -148,6 +149,9 @@ class SourceController(QObject):
         spec = str(job.context["spec"])
         if self.opening == spec:
             self.opening = None
+        if self._shut_down:  # opened just before the window closed; its signal came after
+            source.close()
+            return
         self.play(source, spec)
 
     def play(self, source: FrameSource, spec: str) -> None:
@@ -202,5 +206,6 @@ class SourceController(QObject):
 
     def shutdown(self) -> bool:
         """Stop capture and the opener thread (a source still opening is closed when it arrives)."""
+        self._shut_down = True
         stopped = self.stop()
         return self.opener.stop() and stopped

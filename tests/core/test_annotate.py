@@ -51,3 +51,16 @@ def test_landmarks_are_drawn_only_when_asked() -> None:
 def test_side_by_side_matches_heights() -> None:
     canvas = side_by_side(np.zeros((40, 30, 3), np.uint8), np.zeros((20, 10), np.uint8), gap=2)
     assert canvas.shape == (40, 30 + 2 + 20, 3)
+
+
+@pytest.mark.parametrize("shape", [(480, 640, 3), (2160, 3840, 3)])
+def test_hud_is_a_compact_see_through_panel_in_the_corner(shape: tuple[int, int, int]) -> None:
+    image = np.full(shape, 200, np.uint8)
+    lines = ["A FeatherFace V1 (CBAM): 3 faces, 38 ms", "B FeatherFace V2 (ECA): 2 faces, 35 ms", "18.2 FPS, latency 67 ms"]
+    hud = draw_hud(image, lines)
+    rows, cols = np.nonzero(np.any(hud != image, axis=2))
+    height, width = shape[:2]
+    print(f"HUD covers {rows.max() + 1} x {cols.max() + 1} px of {height} x {width}")
+    assert rows.max() < 0.15 * height and cols.max() < 0.45 * width  # compact, whatever the resolution
+    assert 0 < hud[1, 1].max() < 200  # the picture shows through (darkened, not painted over)
+    assert np.array_equal(hud[rows.max() + 1 :], image[rows.max() + 1 :])  # nothing drawn below it
