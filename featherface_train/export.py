@@ -36,7 +36,7 @@ VARIANT_IDS = {"v1": "v1-cbam", "v2": "v2-eca", "retinaface": "retinaface-mnet02
 def git_revision() -> str:
     try:
         return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent
+            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

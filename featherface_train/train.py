@@ -55,6 +55,12 @@ def init_backbone(net: nn.Module, source: str) -> str:
     raise ValueError(f"unknown backbone init {source!r}")
 
 
+def init_network(net: nn.Module, weights: Path) -> str:
+    """Start from a whole trained network, e.g. to fine-tune V1 at a larger image size."""
+    earlier = load_weights(net, weights)
+    return f"whole network from {weights} (trained {earlier.get('training_minutes', '?')} min: {earlier.get('init', '?')})"
+
+
 def load_teacher(variant: str, weights: Path | None) -> nn.Module:
     teacher = build_model(variant)  # type: ignore[arg-type]
     path = weights or shared_dir() / "checkpoints/retinaface_mnet025_teacher.pth"
@@ -76,6 +82,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--alpha", type=float, default=0.7)
     p.add_argument("--temperature", type=float, default=4.0)
     p.add_argument("--backbone-init", default="teacher", choices=["teacher", "imagenet", "none"])
+    p.add_argument("--init-weights", type=Path, help="start from a whole trained network (fine-tuning); overrides --backbone-init")
     p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--image-size", type=int, default=320)
     p.add_argument("--batch-size", type=int, default=16)
@@ -124,7 +131,7 @@ def train(args: argparse.Namespace) -> Path:
     else:
         provenance = {
             "recipe": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "init": init_backbone(net, args.backbone_init),
+            "init": init_network(net, args.init_weights) if args.init_weights else init_backbone(net, args.backbone_init),
             "teacher": f"{args.teacher_variant}: {(args.teacher_weights or 'retinaface_mnet025_teacher.pth')}",
             "landmarks": "pseudo-labels: the teacher's landmark deltas on positive priors it scores > 0.5",
             "training_data": f"WIDER FACE train subset wider_train_640 ({len(dataset)} images)",

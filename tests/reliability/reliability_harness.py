@@ -314,8 +314,25 @@ class InferenceThread:
 
 
 def python_threads() -> list[str]:
-    """Names of the live Python threads other than the main one."""
-    return sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
+    """Names of the live Python threads other than the main one. Foreign threads that once ran
+    Python code (QThreads: ``Dummy-N``) are left out: Python keeps their entries after they end,
+    and the window tests check QThreads themselves."""
+    return sorted(
+        t.name for t in threading.enumerate() if t is not threading.main_thread() and not isinstance(t, threading._DummyThread)  # type: ignore[attr-defined]
+    )
+
+
+def os_threads_settled(expected: int, timeout: float = 10.0) -> int:
+    """This process's OS thread count once it is down to ``expected`` (or after ``timeout`` s).
+
+    ``Thread.join`` returns a moment before the OS thread is gone, and native pools (FFmpeg,
+    x264) wind down on their own, so a count taken right after a stop can be one too high.
+    """
+    process = psutil.Process()
+    deadline = time.monotonic() + timeout
+    while (count := process.num_threads()) > expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return count
 
 
 def _malloc_trim() -> Callable[[], object] | None:

@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_harness import InferenceThread, ResourceSampler, count_decodable, env_int, python_threads, sample_frames, write_video
+from reliability_harness import (
+    InferenceThread,
+    ResourceSampler,
+    count_decodable,
+    env_int,
+    os_threads_settled,
+    python_threads,
+    sample_frames,
+    write_video,
+)
 
 from featherface_app.core.capture import CaptureLoop
 from featherface_app.core.detector import DetectOptions
@@ -138,8 +147,6 @@ def test_long_run_keeps_memory_and_threads_flat(models: dict[str, object], small
     names = list(models)
     sampler, cold = ResourceSampler(), ResourceSampler()
     cold.sample()
-    import os as _os
-    print("TASKS0", sorted(open(f"/proc/self/task/{t}/comm").read().strip() for t in _os.listdir("/proc/self/task")))
     threads_before = python_threads()
     os_threads_before = cold.threads[0]
 
@@ -162,21 +169,23 @@ def test_long_run_keeps_memory_and_threads_flat(models: dict[str, object], small
     elapsed = time.monotonic() - t0
     assert pipeline.stop()
     recorder.stop()
+    os_threads_after = os_threads_settled(os_threads_before)
     after_stop = ResourceSampler()
     after_stop.sample()
-    import os as _os
-    print("TASKS", sorted(open(f"/proc/self/task/{t}/comm").read().strip() for t in _os.listdir("/proc/self/task")))
     decodable = count_decodable(recording)
     print(
         f"\n[long run] {worker.processed} frames processed in {elapsed:.0f} s ({worker.processed / elapsed:.0f} fps; "
         f"{pipeline.capture.frames_read} captured, {pipeline.mailbox.dropped} dropped as stale), per model {dict(worker.models)}"
         f"\n[long run] cold: RSS {cold.rss_mb[0]:.1f} MB before the first frame, {max(cold.rss_mb):.1f} MB during warm-up ({warm_up} frames)"
         f"\n[long run] warm: {sampler.summary()}"
-        f"\n[long run] after stop: RSS {after_stop.rss_mb[0]:.1f} MB, OS threads {after_stop.threads[0]} (before start {os_threads_before})"
+        f"\n[long run] after stop: RSS {after_stop.rss_mb[0]:.1f} MB, OS threads {os_threads_after} (before start {os_threads_before})"
         f"\n[long run] recording {recording.name}: {recorder.frames_written} frames written, {recorder.dropped} dropped, {decodable} decodable"
     )
     assert worker.errors == [] and worker.processed >= frames
     assert sampler.rss_mb[-1] - sampler.rss_mb[0] < MAX_GROWTH_MB
-    assert max(sampler.threads) == min(sampler.threads), "the thread count changed while running"
-    assert after_stop.threads[0] == os_threads_before and python_threads() == threads_before
+    # the looping clip is reopened every 100 frames, so FFmpeg's decoder threads come and go: a
+    # sample may catch fewer; a leak would show as more threads late in the run than early on
+    quarter = max(1, len(sampler.threads) // 4)
+    assert max(sampler.threads[-quarter:]) <= max(sampler.threads[:quarter]), f"threads grew while running: {sampler.threads}"
+    assert os_threads_after == os_threads_before and python_threads() == threads_before
     assert recorder.error is None and decodable == recorder.frames_written > 0

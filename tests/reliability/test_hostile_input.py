@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from reliability_harness import count_decodable, sample_frames
 
-from featherface_app.cli import main, write_detections_json
+from featherface_app.cli import write_detections_json
 from featherface_app.core.anchors import prior_boxes
 from featherface_app.core.detections import FaceDetections
 from featherface_app.core.errors import FeatherFaceError, ModelMetadataError, RecordingError
@@ -130,12 +130,16 @@ def reject_constants(name: str) -> None:
     raise AssertionError(f"the file contains {name}, which is not JSON")
 
 
+#: file names as Linux hands them to Python: any bytes but / and NUL, decoded with surrogateescape
+file_names = st.binary(min_size=1, max_size=16).map(lambda b: os.fsdecode(b.replace(b"/", b"_").replace(b"\0", b"_"))) | st.text(max_size=12)
+
+
 @FUZZ
 @given(st.integers(0, 12).flatmap(lambda n: st.tuples(
     arrays(np.float32, (n, 4), elements=finite_or_not),
     arrays(np.float32, (n,), elements=finite_or_not),
     arrays(np.float32, (n, 5, 2), elements=finite_or_not),
-)), text_with_surrogates)
+)), file_names)
 def test_detections_with_nan_inf_and_huge_values_write_strict_json(tmp_path_factory: pytest.TempPathFactory, arrays_: tuple[np.ndarray, ...], name: str) -> None:
     faces = FaceDetections(*arrays_)
     document = {"path": f"clip {name}.mp4", "frames": [{"index": 0, "faces": faces.to_json()}]}
@@ -240,6 +244,8 @@ def test_detect_into_an_unwritable_folder_is_a_clear_error(tmp_path: Path, photo
 def test_detect_when_the_json_cannot_be_written(tmp_path: Path, photo: Path, teacher_model_path: Path) -> None:
     out = tmp_path / "out"
     (out / "detections.json").mkdir(parents=True)
-    code = main(["detect", str(photo), "--model", str(teacher_model_path), "--out", str(out), "--input-size", "160"])
-    assert code == 1
+    result = run_cli("detect", str(photo), "--model", str(teacher_model_path), "--out", str(out), "--input-size", "160")
+    print(f"\n[detect, detections.json is a folder] exit {result.returncode}: {result.stderr.strip().splitlines()[-1]}")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: Cannot write {out / 'detections.json'}: Is a directory" in result.stderr
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "a temporary file was left behind"

@@ -5,6 +5,7 @@ time while the window plays."""
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import time
 import weakref
@@ -15,7 +16,17 @@ import onnxruntime as ort
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths, QThread
 from PySide6.QtWidgets import QApplication
-from reliability_harness import ResourceSampler, StallingCamera, count_decodable, env_int, python_threads, sample_frames, tiny_retinaface, write_video
+from reliability_harness import (
+    ResourceSampler,
+    StallingCamera,
+    count_decodable,
+    env_int,
+    os_threads_settled,
+    python_threads,
+    sample_frames,
+    tiny_retinaface,
+    write_video,
+)
 
 from featherface_app.core.detector import OnnxFaceDetector
 from featherface_app.core.metadata import ModelInfo
@@ -23,6 +34,10 @@ from featherface_app.gui.app import apply_style
 from featherface_app.gui.main_window import LaunchOptions, MainWindow
 
 WAIT_MS = 60_000
+#: the bound of issue #6 for memory growth, as in the long run
+MAX_GROWTH_MB = 50.0
+#: window cycles that warm caches up before memory is compared
+WARM_CYCLES = 3
 INPUT_SIZE = 320
 
 
@@ -122,21 +137,25 @@ def live_objects() -> dict[str, int]:
     kinds = {"windows": MainWindow, "detectors": OnnxFaceDetector, "sessions": ort.InferenceSession}
     counts = dict.fromkeys(kinds, 0)
     for obj in gc.get_objects():
+        cls = type(obj)  # not isinstance: that reads __class__, which some lazy modules warn on
         for name, kind in kinds.items():
-            counts[name] += isinstance(obj, kind)
+            counts[name] += issubclass(cls, kind)
     return counts
 
 
 @pytest.mark.endurance
-def test_open_and_close_the_window_many_times(qtbot, make_window: WindowFactory, faces_clip: Path) -> None:
-    """Short form 5 cycles; ``FEATHERFACE_WINDOW_CYCLES=50`` is the full form of issue #6.
+def test_open_and_close_the_window_many_times(qtbot, make_window: WindowFactory, faces_clip: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Short form 8 cycles; ``FEATHERFACE_WINDOW_CYCLES=50`` is the full form of issue #6.
 
     Each cycle: open on a video, load both models (fresh sessions), show frames, switch model,
     close, delete. After every cycle nothing of the window may be left (objects, threads, open
     files) and memory must come back: RSS is measured after glibc has returned freed pages
     (``malloc_trim``); the raw figure, which also holds the allocator's cached arenas, is printed.
     """
-    cycles = env_int("FEATHERFACE_WINDOW_CYCLES", 5)
+    # pytest keeps every captured log record of a test in memory; when an earlier test left the
+    # root logger at INFO (main() in-process), that memory would be counted as the window's
+    caplog.set_level(logging.WARNING)
+    cycles = env_int("FEATHERFACE_WINDOW_CYCLES", 8)
     sampler = ResourceSampler(trim=True)
     sampler.sample()
     threads_before = python_threads()
@@ -155,10 +174,20 @@ def test_open_and_close_the_window_many_times(qtbot, make_window: WindowFactory,
         f"\n[window cycles] RSS after malloc_trim (MB): {' '.join(f'{v:.0f}' for v in sampler.rss_mb)}"
         f"\n[window cycles] raw RSS (MB): {' '.join(f'{v:.0f}' for v in sampler.raw_mb)}"
     )
-    assert sampler.threads[-1] == sampler.threads[1], "OS threads grew over the cycles"
-    # the first window warms Qt, the style sheet and fonts up for good: compare from there on
-    growth = sampler.rss_mb[-1] - sampler.rss_mb[1]
-    assert growth < 20, f"RSS grew {growth:.1f} MB over {cycles - 1} cycles (a window with its two sessions is about 50 MB)"
+    # The first windows warm Qt, the style sheet, fonts and the heap up for good (a one-off step
+    # of up to 50 MB shows within the first three cycles when other tests ran before in the same
+    # process): compare from there on. A sample may also catch 30-40 MB that a closed window's
+    # threads are still handing back, so compare floors: the lowest RSS among the first and among
+    # the last quarter of the remaining cycles. A leak raises the floor; stragglers do not.
+    warm = sampler.rss_mb[min(WARM_CYCLES, cycles - 1):]
+    quarter = max(2, len(warm) // 4)
+    first, last = min(warm[:quarter]), min(warm[-quarter:])
+    print(f"[window cycles] RSS floor after malloc_trim from cycle {WARM_CYCLES} on: first quarter {first:.1f} MB, last quarter {last:.1f} MB ({last - first:+.1f} MB)")
+    # one window left behind per cycle (two onnxruntime sessions, Qt widgets, plots) costs about
+    # 40 MB, so the 5 compared cycles of the short form would grow by about 160 MB
+    assert last - first < MAX_GROWTH_MB, f"RSS grew {last - first:.1f} MB over {len(warm) - 1} cycles"
+    baseline = min(sampler.threads[WARM_CYCLES:])  # a sample may catch a thread still exiting
+    assert os_threads_settled(baseline) == baseline, f"OS threads grew over the cycles: {sampler.threads}"
 
 
 def test_close_during_recording_and_a_model_switch(qtbot, make_window: WindowFactory, faces_clip: Path, teacher_model_path: Path, tmp_path: Path) -> None:
@@ -225,10 +254,10 @@ def test_a_model_that_throws_at_run_time_in_the_window(qtbot, make_window: Windo
     running before goes on showing frames."""
     broken = tiny_retinaface(tmp_path / "only 640 wide.onnx", info=ModelInfo(name="W640", variant="fixed-width"), only_width=640)
     window = make_window(faces_clip, models=[teacher_model_path])
-    qtbot.waitUntil(lambda: window.ready_model_names() != [] and window.frames_shown >= 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_frame is not None and window.last_frame.results != [], timeout=WAIT_MS)  # the teacher has run
     running = window.processor.active_name
     with qtbot.waitSignal(window.models.loaded, timeout=WAIT_MS):
-        window.add_model(broken, select=True)
+        window.add_model(broken)
     with qtbot.waitSignal(window.worker.failed, timeout=WAIT_MS) as failed:
         window.select_model("W640")
     print(f"\n[run-time fault in the window] banner: {window.banner.text()!r}")
