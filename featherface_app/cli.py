@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,24 +48,23 @@ def _input_size(text: str) -> int | None:
     return value
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got '{text}'") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
-    return value
+def _number_between(low: float, high: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a float in [low, high] (which also turns away nan and inf)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what} between {low:g} and {high:g}, got '{text}'") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what} between {low:g} and {high:g}, got {value}")
+        return value
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got '{text}'") from None
-    if not 0 <= value <= 1e6:  # also rejects nan and inf
-        raise argparse.ArgumentTypeError(f"expected between 0 and 1e6 seconds, got {value}")
-    return value
+_fraction = _number_between(0.0, 1.0, "a number")
+_seconds = _number_between(0.0, 1e6, "a number of seconds")
 
 
 def _positive_int(text: str) -> int:

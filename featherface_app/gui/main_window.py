@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a = self.commands
         self.worker.frame_ready.connect(self._on_frame_ready)
-        self.worker.failed.connect(lambda message: self.show_error(f"Processing failed: {message}"))
+        self.worker.failed.connect(self._on_processing_failed)
         self.sources.opened.connect(self._on_source_opened)
         self.sources.open_failed.connect(self._on_source_open_failed)
         self.sources.ended.connect(self._on_source_ended)
@@ -528,6 +528,18 @@ class MainWindow(QMainWindow):
             self.commands.compare.setChecked(False)
             return
         self._apply_models()
+
+    def _on_processing_failed(self, message: str) -> None:
+        """A model that failed at run time has been taken off by the processor: show its choice
+        (the last model that worked, compare off) so a later refresh does not put it back."""
+        self.show_error(f"Processing failed: {message}")
+        active, second = self.processor.active_name, self.processor.compare_name
+        if active is not None and active != self._active:
+            self._active = active
+        if second is None and self.commands.compare.isChecked():
+            self.commands.compare.setChecked(False)  # toggling re-applies the models
+        else:
+            self._apply_models()
 
     def _apply_models(self) -> None:
         """Bring the processor in line with the chosen models and compare mode (any order of

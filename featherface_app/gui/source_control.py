@@ -190,6 +190,7 @@ class SourceController(QObject):
 
     def _on_capture_failed(self, generation: int, message: str) -> None:
         if generation == self._generation and self.info is not None:
+            self.stop()  # the loop is ending by itself: join it so ``running`` is false for listeners
             self.lost.emit(self.info, message)
 
     def stop(self) -> bool:

@@ -101,26 +101,6 @@ def short_video(sample_frames: list[np.ndarray], tmp_path_factory: pytest.TempPa
     return write_video(tmp_path_factory.mktemp("video") / "short.mp4", sample_frames[:30])
 
 
-@pytest.fixture(scope="session")
-def untrained_v2_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """FeatherFace V2 (ECA) with random weights, exported by our own training package: a second,
-    distinct model with the same file contract (its detections are noise)."""
-    from featherface_train.export import export
-
-    out = tmp_path_factory.mktemp("untrained") / "featherface_v2_untrained.onnx"
-    export("v2", out, name="FeatherFace V2 (ECA, untrained)")
-    return out
-
-
-@pytest.fixture(scope="session")
-def two_models(shipped_model_paths: list[Path], teacher_model_path: Path, untrained_v2_path: Path) -> list[Path]:
-    """Two different models: the shipped V1 and V2 once trained ones exist, else the teacher and
-    an untrained V2 export."""
-    if len(shipped_model_paths) >= 2:
-        return shipped_model_paths[:2]
-    return [teacher_model_path, untrained_v2_path]
-
-
 def qthreads_of(window: object) -> list[QThread]:
     """Every QThread the window owns (worker, source opener, model loader, recording finaliser)."""
     from PySide6.QtCore import QObject
@@ -145,10 +125,11 @@ def make_window(qtbot, qapp: QApplication, settings_store: QSettings, two_models
     windows: list[MainWindow] = []
 
     def make(source: str | Path | None = None, models: list[Path] | None = None, store: QSettings | None = None,
-             output_dir: Path | None = None) -> MainWindow:
+             output_dir: Path | None = None, model_folders: bool = False) -> MainWindow:
+        """``model_folders``: load the shipped and user model folders, as ``python main.py`` does."""
         launch = LaunchOptions(
             source=str(source) if source is not None else None,
-            models=list(two_models if models is None else models),
+            models=None if model_folders else list(two_models if models is None else models),
             output_dir=output_dir,
         )
         window = MainWindow(launch, store=store if store is not None else settings_store)

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from featherface_app.core import paths
-from featherface_app.gui.main_window import DEFAULT_MODEL_A, DEFAULT_MODEL_B, LaunchOptions, MainWindow
+from featherface_app.gui.main_window import DEFAULT_MODEL_A, DEFAULT_MODEL_B, MainWindow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,21 +29,9 @@ def app_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, teacher_model_path
 
 
 @pytest.fixture
-def open_window(qtbot, settings_store: QSettings, faces_video: Path):
+def open_window(make_window, faces_video: Path):
     """A window as ``python main.py`` builds it: models from the (shipped and user) folders."""
-    windows: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        window = MainWindow(LaunchOptions(source=str(faces_video)), store=settings_store)
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
-        assert window.shutdown(), "a thread did not stop in time"
+    return lambda: make_window(faces_video, model_folders=True)
 
 
 def file_of(window: MainWindow, name: str | None) -> str:

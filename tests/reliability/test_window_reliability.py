@@ -102,6 +102,11 @@ def make_window(qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def delete(window: MainWindow) -> None:
     """Really destroy a closed window (Qt objects and Python wrappers) before measuring."""
     window.deleteLater()
+    settle()
+
+
+def settle() -> None:
+    """Run pending ``deleteLater`` calls (pytest-qt posts them when a test ends) and collect garbage."""
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     QCoreApplication.processEvents()
     gc.collect()
@@ -157,6 +162,7 @@ def test_open_and_close_the_window_many_times(qtbot, make_window: WindowFactory,
     caplog.set_level(logging.WARNING)
     cycles = env_int("FEATHERFACE_WINDOW_CYCLES", 8)
     sampler = ResourceSampler(trim=True)
+    settle()  # windows of earlier tests are gone before the baseline
     sampler.sample()
     threads_before = python_threads()
     objects_before = live_objects()
@@ -264,6 +270,7 @@ def test_a_model_that_throws_at_run_time_in_the_window(qtbot, make_window: Windo
     assert failed.args[0].startswith("only 640 wide.onnx: inference failed on a 320x")
     assert window.banner.isVisible() and "only 640 wide.onnx" in window.banner.text()
     assert window.processor.active_name == running
+    assert window.controls.model_box.currentData() == running, "the model list shows the model that runs"
     target = window.frames_shown + 3
     qtbot.waitUntil(lambda: window.frames_shown >= target, timeout=WAIT_MS)
     assert window.last_frame.results[0].model_name == running
