@@ -11,6 +11,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -393,3 +396,23 @@ def env_int(name: str, default: int) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {text!r}")
     return value
+
+
+FRESH_PROCESS_ENV = "FEATHERFACE_IN_FRESH_PROCESS"
+
+
+def in_fresh_process(request: Any) -> bool:
+    """True inside the re-run. Otherwise run this same test again in a new interpreter, print its
+    output, fail if it fails, and return False (the caller returns).
+
+    RSS growth is only meaningful in a process that has not run the rest of the suite first: by
+    then the heap is over 1 GB and fragments in steps of tens of megabytes.
+    """
+    if os.environ.get(FRESH_PROCESS_ENV):
+        return True
+    command = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", request.node.nodeid]
+    done = subprocess.run(command, cwd=request.config.rootpath, env={**os.environ, FRESH_PROCESS_ENV: "1"},
+                          capture_output=True, text=True)
+    print(done.stdout[-6000:])
+    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+    return False
