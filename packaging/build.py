@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,9 +84,19 @@ def check_contents(bundle: Path) -> None:
         log.info("largest parts: %s", ", ".join(f"{name} {size / 1e6:.0f} MB" for size, name in parts[::-1][:8]))
 
 
-def run_checked(command: list[str], timeout: float) -> float:
-    """Run ``command`` offscreen; fail loudly on a non-zero exit. Returns the wall time in s."""
+def fresh_profile(home: Path) -> dict[str, str]:
+    """Environment for a user who never ran the app: no remembered models, sources or folders."""
+    folders = {"HOME": home, "XDG_CONFIG_HOME": home / ".config", "XDG_DATA_HOME": home / ".local/share",
+               "XDG_CACHE_HOME": home / ".cache", "APPDATA": home / "AppData/Roaming", "LOCALAPPDATA": home / "AppData/Local"}
+    return {name: str(path) for name, path in folders.items()}
+
+
+def run_checked(command: list[str], timeout: float, home: Path | None = None) -> float:
+    """Run ``command`` offscreen (as a first-time user when ``home`` is given); fail loudly on a
+    non-zero exit. Returns the wall time in s."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": os.environ.get("LANG", "C.UTF-8")}
+    if home is not None:
+        env.update(fresh_profile(home))
     start = time.perf_counter()
     result = subprocess.run(command, env=env, timeout=timeout, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -98,10 +109,12 @@ def run_checked(command: list[str], timeout: float) -> float:
 
 
 def smoke(exe: Path) -> None:
-    """What CI checks on the built executable: version, self-test, and a short GUI start."""
-    run_checked([str(exe), "--version"], timeout=60)
-    run_checked([str(exe), "--self-test"], timeout=300)
-    run_checked([str(exe), "--quit-after", "3"], timeout=120)
+    """What CI checks on the built executable, as a first-time user: version, self-test, and a
+    short GUI start."""
+    with tempfile.TemporaryDirectory(prefix="featherface-user-") as home:
+        run_checked([str(exe), "--version"], timeout=60, home=Path(home))
+        run_checked([str(exe), "--self-test"], timeout=300, home=Path(home))
+        run_checked([str(exe), "--quit-after", "3"], timeout=120, home=Path(home))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,8 +103,27 @@ HUD_FONT_SCALE = 0.42
 HUD_SEE_THROUGH = 0.5
 
 
-def draw_hud(image: npt.NDArray[np.uint8], lines: Sequence[str], in_place: bool = False) -> Image:
-    """Text lines on a compact, see-through dark panel in the top-left corner.
+def _hud_corner(shape: tuple[int, ...], panel_w: int, panel_h: int, avoid: npt.NDArray[np.float32] | None) -> tuple[int, int]:
+    """Top-left of the corner panel that covers the least face area (top-left first on ties)."""
+    height, width = shape[:2]
+    corners = [(0, 0), (0, height - panel_h), (width - panel_w, 0), (width - panel_w, height - panel_h)]
+    if avoid is None or not len(avoid):
+        return corners[0]
+    boxes = np.asarray(avoid, np.float64).reshape(-1, 4)
+
+    def covered(corner: tuple[int, int]) -> float:
+        x, y = corner
+        w = np.clip(np.minimum(boxes[:, 2], x + panel_w) - np.maximum(boxes[:, 0], x), 0, None)
+        h = np.clip(np.minimum(boxes[:, 3], y + panel_h) - np.maximum(boxes[:, 1], y), 0, None)
+        return float(np.nansum(w * h))
+
+    return min(corners, key=covered)
+
+
+def draw_hud(image: npt.NDArray[np.uint8], lines: Sequence[str], in_place: bool = False,
+             avoid: npt.NDArray[np.float32] | None = None) -> Image:
+    """Text lines on a compact, see-through dark panel in a corner: the top-left one, unless
+    another corner covers less of the face boxes in ``avoid`` ((n, 4) corners in image pixels).
 
     Only the panel's rectangle is blended (half the picture shows through, so a face under it
     stays visible); the text is white with a dark drop shadow, readable on any background. Sizes follow
@@ -122,18 +141,23 @@ def draw_hud(image: npt.NDArray[np.uint8], lines: Sequence[str], in_place: bool 
     pad = max(2, round(4 * scale))
     panel_w = min(out.shape[1], max(w for (w, _), _ in sizes) + 2 * pad)
     panel_h = min(out.shape[0], line_h * len(lines) + pad)
+    left, top = _hud_corner(out.shape, panel_w, panel_h, avoid)
     if panel_w > 0 and panel_h > 0:
-        region = out[:panel_h, :panel_w]
+        region = out[top : top + panel_h, left : left + panel_w]
         cv2.convertScaleAbs(region, dst=region, alpha=HUD_SEE_THROUGH)  # in place: blend towards black
     shadow = thickness  # same thickness, shifted: Hershey glyphs get wider with thickness, so no outline
     for i, (line, ((_, h), base)) in enumerate(zip(lines, sizes)):
-        x, y = pad, pad + line_h * i + h
+        x, y = left + pad, top + pad + line_h * i + h
         cv2.putText(out, line, (x + shadow, y + shadow), FONT, font_scale, (0, 0, 0), thickness, cv2.LINE_AA)
         cv2.putText(out, line, (x, y), FONT, font_scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return out
 
 
-def side_by_side(left: npt.NDArray[np.uint8], right: npt.NDArray[np.uint8], gap: int = 4) -> Image:
+#: pixels between the two pictures of a side-by-side comparison
+SIDE_BY_SIDE_GAP = 4
+
+
+def side_by_side(left: npt.NDArray[np.uint8], right: npt.NDArray[np.uint8], gap: int = SIDE_BY_SIDE_GAP) -> Image:
     """Two BGR images next to each other on one canvas, the right one resized to the left's height."""
     left, right = to_bgr(left), to_bgr(right)
     height = left.shape[0]

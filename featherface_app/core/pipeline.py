@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .annotate import SECOND_STYLE, AnnotationStyle, draw_faces, draw_hud, side_by_side, to_bgr
+from .annotate import SECOND_STYLE, SIDE_BY_SIDE_GAP, AnnotationStyle, draw_faces, draw_hud, side_by_side, to_bgr
 from .compare import Agreement, match_faces
 from .detections import FrameResult
 from .detector import Detection, DetectOptions, OnnxFaceDetector
@@ -218,7 +218,8 @@ class FrameProcessor:
         image = self._draw(frame.image, detections, s)
         fps = self._rate.tick()
         if s.show_hud:
-            image = draw_hud(image, self._hud_lines(frame, detections, agreement, fps, s), in_place=True)
+            lines = self._hud_lines(frame, detections, agreement, fps, s)
+            image = draw_hud(image, lines, in_place=True, avoid=self._drawn_boxes(frame.image.shape[1], detections, s))
         draw_ms = (time.perf_counter() - t0) * 1e3  # boxes, landmarks and HUD
 
         results = [
@@ -269,6 +270,15 @@ class FrameProcessor:
         for (_, d), style in zip(detections, styles):  # overlay: both on one image in two colours
             draw_faces(out, d.faces, style, s.show_landmarks)
         return out
+
+    @staticmethod
+    def _drawn_boxes(frame_width: int, detections: list[tuple[str, Detection]], s: _Settings) -> npt.NDArray[np.float32]:
+        """Where the faces are drawn on the annotated image, so the HUD can keep clear of them."""
+        parts = [np.zeros((0, 4), np.float32)]
+        for i, (_, d) in enumerate(detections):
+            shift = frame_width + SIDE_BY_SIDE_GAP if i == 1 and s.mode is CompareMode.SIDE_BY_SIDE else 0
+            parts.append(d.faces.xyxy + np.array([shift, 0, shift, 0], np.float32))
+        return np.concatenate(parts)
 
     @staticmethod
     def _hud_lines(frame: Frame, detections: list[tuple[str, Detection]], agreement: Agreement | None, fps: float, s: _Settings) -> list[str]:

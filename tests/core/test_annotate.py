@@ -64,3 +64,18 @@ def test_hud_is_a_compact_see_through_panel_in_the_corner(shape: tuple[int, int,
     assert rows.max() < 0.15 * height and cols.max() < 0.45 * width  # compact, whatever the resolution
     assert 0 < hud[1, 1].max() < 200  # the picture shows through (darkened, not painted over)
     assert np.array_equal(hud[rows.max() + 1 :], image[rows.max() + 1 :])  # nothing drawn below it
+
+
+def test_hud_moves_to_the_corner_that_hides_no_face() -> None:
+    image = np.full((480, 640, 3), 200, np.uint8)
+    lines = ["FeatherFace V1 (CBAM): 1 face, 20 ms", "25.0 FPS, latency 40 ms"]
+
+    def hud_corner(faces: list[list[float]]) -> tuple[bool, bool]:
+        changed = np.any(draw_hud(image, lines, avoid=np.array(faces, np.float32).reshape(-1, 4)) != image, axis=2)
+        rows, cols = np.nonzero(changed)
+        return bool(rows.min() == 0), bool(cols.min() == 0)  # (at the top, at the left)
+
+    assert hud_corner([]) == (True, True)
+    assert hud_corner([[300, 300, 400, 400]]) == (True, True)  # nothing in the way: top-left
+    assert hud_corner([[0, 0, 120, 120]]) == (False, True)  # a face top-left: bottom-left
+    assert hud_corner([[0, 0, 120, 120], [0, 400, 120, 480]]) == (True, False)  # both left corners taken

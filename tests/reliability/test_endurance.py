@@ -187,5 +187,7 @@ def test_long_run_keeps_memory_and_threads_flat(models: dict[str, object], small
     # sample may catch fewer; a leak would show as more threads late in the run than early on
     quarter = max(1, len(sampler.threads) // 4)
     assert max(sampler.threads[-quarter:]) <= max(sampler.threads[:quarter]), f"threads grew while running: {sampler.threads}"
-    assert os_threads_after == os_threads_before and python_threads() == threads_before
+    # fewer is fine: a native pool of an earlier test (FFmpeg, onnxruntime) may wind down meanwhile
+    assert os_threads_after <= os_threads_before, f"OS threads {os_threads_after} after stop, {os_threads_before} before start"
+    assert python_threads() == threads_before
     assert recorder.error is None and decodable == recorder.frames_written > 0

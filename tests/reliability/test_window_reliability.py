@@ -197,7 +197,7 @@ def test_open_and_close_the_window_many_times(request: pytest.FixtureRequest, qt
     # 40 MB, so the 5 compared cycles of the short form would grow by about 160 MB
     assert last - first < MAX_GROWTH_MB, f"RSS grew {last - first:.1f} MB over {len(warm) - 1} cycles"
     baseline = min(sampler.threads[WARM_CYCLES:])  # a sample may catch a thread still exiting
-    assert os_threads_settled(baseline) == baseline, f"OS threads grew over the cycles: {sampler.threads}"
+    assert os_threads_settled(baseline) <= baseline, f"OS threads grew over the cycles: {sampler.threads}"
 
 
 def test_close_during_recording_and_a_model_switch(qtbot, make_window: WindowFactory, faces_clip: Path, teacher_model_path: Path, tmp_path: Path) -> None:
