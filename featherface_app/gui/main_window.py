@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
         self.sources.open_failed.connect(self._on_source_open_failed)
         self.sources.ended.connect(self._on_source_ended)
         self.sources.lost.connect(self._on_source_lost)
+        self.sources.reconnected.connect(lambda info: self.show_info(f"{info.name} is back.", banner=True))
         self.models.loaded.connect(self._on_model_loaded)
         self.models.load_failed.connect(self._on_model_failed)
         self.models.changed.connect(self._apply_models)
@@ -359,7 +360,10 @@ class MainWindow(QMainWindow):
     def _on_source_lost(self, info: SourceInfo, message: str) -> None:
         if self.recording.recording:
             self.recording.stop("source lost")
-        self.show_error(f"{message}\nChoose another source to continue.")
+        if self.sources.reconnecting:
+            self.show_error(f"{message}\nTrying to reconnect every few seconds; choose another source to stop.")
+        else:
+            self.show_error(f"{message}\nChoose another source to continue.")
 
     def _choose_video(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open video", self._last_dir(), VIDEO_FILTER)

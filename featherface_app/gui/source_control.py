@@ -13,7 +13,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from featherface_app.core.capture import CaptureLoop
 from featherface_app.core.mailbox import LatestMailbox
@@ -24,6 +24,8 @@ from .worker import POLL_S, InferenceWorker, Job, JobRunner, describe
 log = logging.getLogger(__name__)
 
 CAPTURE_STOP_TIMEOUT_S = 3.0
+#: how often a lost camera is tried again
+RECONNECT_INTERVAL_MS = 2000
 
 
 class PausableSource:
@@ -87,13 +89,16 @@ class SourceController(QObject):
 
     Signals: ``opened(SourceInfo)``; ``open_failed(spec, message)`` (the previous source, if any,
     still runs); ``ended(SourceInfo)`` when a file reaches its end; ``lost(SourceInfo, message)``
-    when a running source faults (camera unplugged, file damaged).
+    when a running source faults (camera unplugged, file damaged); a lost camera is then tried
+    again every ``RECONNECT_INTERVAL_MS`` until it opens (``reconnected(SourceInfo)``) or the user
+    opens another source.
     """
 
     opened = Signal(object)
     open_failed = Signal(str, str)
     ended = Signal(object)
     lost = Signal(object, str)
+    reconnected = Signal(object)
     _capture_ended = Signal(int)
     _capture_failed = Signal(int, str)
 
@@ -112,6 +117,13 @@ class SourceController(QObject):
         self.info: SourceInfo | None = None
         self.opening: str | None = None
         self._shut_down = False
+        self._camera_size = (640, 480)
+        #: the lost camera being tried again (None: not reconnecting)
+        self.reconnecting: str | None = None
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(RECONNECT_INTERVAL_MS)
+        self._retry.timeout.connect(self._try_reconnect)
         self.opener.start()
 
     @property
@@ -129,14 +141,27 @@ class SourceController(QObject):
 
     def open(self, spec: str, width: int = 640, height: int = 480) -> None:
         """Queue opening ``spec`` (``sample``, ``camera:N`` or a path); answered by a signal."""
+        self._stop_reconnecting()
         self.opening = spec
-        job = Job(
-            "source",
+        self._camera_size = (width, height)
+        self.opener.submit(self._open_job("source", spec, width, height))
+
+    @staticmethod
+    def _open_job(kind: str, spec: str, width: int, height: int) -> Job:
+        return Job(
+            kind,
             lambda: open_source(spec, width=width, height=height, realtime=True),
             {"spec": spec},
             discard=lambda source: source.close() if source is not None else None,
         )
-        self.opener.submit(job)
+
+    def _try_reconnect(self) -> None:
+        if self.reconnecting is not None and not self._shut_down:
+            self.opener.submit(self._open_job("reconnect", self.reconnecting, *self._camera_size))
+
+    def _stop_reconnecting(self) -> None:
+        self.reconnecting = None
+        self._retry.stop()
 
     def set_paused(self, paused: bool) -> None:
         self._paused = paused
@@ -144,9 +169,17 @@ class SourceController(QObject):
             self._source.pause(paused)
 
     def _on_opened(self, job: Job, source: FrameSource) -> None:
+        spec = str(job.context["spec"])
+        if job.kind == "reconnect":
+            if self.reconnecting != spec or self._shut_down:  # the user moved on meanwhile
+                source.close()
+                return
+            self.play(source, spec)
+            log.info("%s is back", spec)
+            self.reconnected.emit(self.info)
+            return
         if job.kind != "source":
             return
-        spec = str(job.context["spec"])
         if self.opening == spec:
             self.opening = None
         if self._shut_down:  # opened just before the window closed; its signal came after
@@ -156,6 +189,7 @@ class SourceController(QObject):
 
     def play(self, source: FrameSource, spec: str) -> None:
         """Replace the current source with an already opened one (this controller now owns it)."""
+        self._stop_reconnecting()
         self.stop()
         self._generation += 1
         generation = self._generation
@@ -177,6 +211,10 @@ class SourceController(QObject):
         self.opened.emit(self.info)
 
     def _on_open_failed(self, job: Job, message: str) -> None:
+        if job.kind == "reconnect":
+            if self.reconnecting == job.context["spec"] and not self._shut_down:
+                self._retry.start()  # still gone: try again later, quietly
+            return
         if job.kind != "source":
             return
         spec = str(job.context["spec"])
@@ -191,6 +229,9 @@ class SourceController(QObject):
     def _on_capture_failed(self, generation: int, message: str) -> None:
         if generation == self._generation and self.info is not None:
             self.stop()  # the loop is ending by itself: join it so ``running`` is false for listeners
+            if self.info.live and self.info.spec.startswith("camera:"):
+                self.reconnecting = self.info.spec
+                self._retry.start()
             self.lost.emit(self.info, message)
 
     def stop(self) -> bool:
@@ -208,5 +249,6 @@ class SourceController(QObject):
     def shutdown(self) -> bool:
         """Stop capture and the opener thread (a source still opening is closed when it arrives)."""
         self._shut_down = True
+        self._stop_reconnecting()
         stopped = self.stop()
         return self.opener.stop() and stopped

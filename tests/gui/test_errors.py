@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import onnx
+import pytest
 from onnx import TensorProto, helper
 
 from featherface_app.core.errors import CameraError
 from featherface_app.core.sources import Frame, VideoFileSource
+from featherface_app.gui import source_control
 
 MISSING_CAMERA = 7  # no /dev/video* exists on these machines
 
@@ -65,11 +67,43 @@ def test_camera_lost_mid_stream(qtbot, make_window, helpers, faces_video: Path) 
     helpers.frames(qtbot, window, 1)
     with qtbot.waitSignal(window.sources.lost, timeout=20_000):
         window.sources.play(UnpluggedCamera(faces_video, frames_before_loss=8), "camera:0")
-    assert_error_shown(window, "stopped delivering frames", "Choose another source")
+    assert_error_shown(window, "stopped delivering frames", "Trying to reconnect", "choose another source")
     assert not window.sources.running
+    assert window.sources.reconnecting == "camera:0"
     window.open_source("sample")  # the user picks another source and carries on
+    assert window.sources.reconnecting is None, "choosing another source ends the reconnection attempts"
     qtbot.waitUntil(lambda: window.sources.info.spec == "sample", timeout=20_000)
     helpers.frames(qtbot, window, 2)
+
+
+def test_lost_camera_is_reconnected_when_it_comes_back(qtbot, make_window, helpers, faces_video: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The camera is unplugged, stays away for one reconnection attempt, then comes back: the
+    window plays it again by itself. There is no webcam here, so the device driver (``open_source``
+    for ``camera:0``) is played by a video file, as in :class:`UnpluggedCamera`."""
+    attempts: list[str] = []
+    real_open = source_control.open_source
+
+    def driver(spec: str, **kwargs: object) -> object:
+        if spec != "camera:0":
+            return real_open(spec, **kwargs)
+        attempts.append(spec)
+        if len(attempts) == 1:
+            raise CameraError("Camera 0 could not be opened (no such device, or it is in use by another program)")
+        return UnpluggedCamera(faces_video, frames_before_loss=10_000)
+
+    monkeypatch.setattr(source_control, "open_source", driver)
+    window = make_window(source=faces_video)
+    helpers.frames(qtbot, window, 1)
+    with qtbot.waitSignal(window.sources.lost, timeout=20_000):
+        window.sources.play(UnpluggedCamera(faces_video, frames_before_loss=8), "camera:0")
+    assert_error_shown(window, "stopped delivering frames", "reconnect")
+    with qtbot.waitSignal(window.sources.reconnected, timeout=20_000):
+        pass
+    assert attempts == ["camera:0", "camera:0"], "the first attempt failed quietly, the second one opened it"
+    assert "camera:0 is back" in window.banner.text() and window.banner.level == "info"
+    assert window.sources.reconnecting is None and window.sources.info.spec == "camera:0"
+    helpers.frames(qtbot, window, 3)
+    assert window.sources.running
 
 
 def test_unreadable_and_missing_video(qtbot, make_window, helpers, faces_video: Path, tmp_path: Path) -> None:
