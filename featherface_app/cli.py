@@ -19,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .core.errors import FeatherFaceError, SourceError
+from .core.memory import keep_frame_buffers_resident
 from .logs import add_log_file, setup_logging
 
 log = logging.getLogger("featherface_app")
@@ -324,6 +325,7 @@ def _tolerate_undecodable_names() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerate_undecodable_names()
+    keep_frame_buffers_resident()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "eval":
