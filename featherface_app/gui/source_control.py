@@ -229,7 +229,7 @@ class SourceController(QObject):
     def _on_capture_failed(self, generation: int, message: str) -> None:
         if generation == self._generation and self.info is not None:
             self.stop()  # the loop is ending by itself: join it so ``running`` is false for listeners
-            if self.info.live and self.info.spec.startswith("camera:"):
+            if self.info.spec.startswith("camera:"):
                 self.reconnecting = self.info.spec
                 self._retry.start()
             self.lost.emit(self.info, message)
