@@ -2,7 +2,13 @@
 
 Augmentation (as RetinaFace's ``preproc``): a random square crop at a random scale of the short
 side that keeps at least one face centre, photometric distortion, horizontal flip,
-resize to ``image_size``, mean subtraction. The set has no landmarks; the trainer takes them
+resize to ``image_size``, mean subtraction.
+
+Face-free samples: a share of the samples (``negative_fraction``) has no face at all, so the
+classifier learns "no face" on the frames a webcam also shows — a wall, a hand over the lens, an
+out-of-focus room. Half are crops of WIDER background that touch no face box, half synthetic
+(plain colours, gradients, noise, heavy blur, tiny images upscaled as the app upscales them, and
+small patches on the app's mean-colour padding); see :func:`face_free_image`. The set has no landmarks; the trainer takes them
 from the teacher, which sees the same augmented image, so flips need no landmark swap here.
 """
 
@@ -24,6 +30,7 @@ MEAN_BGR = (104.0, 117.0, 123.0)
 # 0.6-3x range needs crops of 0.15-0.8 of the short side. With 0.3-1.0, AP at original size
 # collapsed on large faces (easy 26 vs 70 when the val images were shrunk to 640 px).
 CROP_SCALES = (0.15, 0.2, 0.3, 0.45, 0.6, 0.8)
+SYNTHETIC_KINDS = ("plain", "gradient", "noise", "blur", "tiny", "padded")
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,73 @@ def _random_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], r
     return image, boxes
 
 
+def _background_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], rng: random.Random
+                     ) -> npt.NDArray[np.uint8] | None:
+    """A square crop that overlaps no face box (boxes grown by 20 %), or None if none is found."""
+    height, width = image.shape[:2]
+    grown = boxes.copy()
+    margin = (boxes[:, 2:] - boxes[:, :2]) * 0.2
+    grown[:, :2] -= margin
+    grown[:, 2:] += margin
+    for _ in range(50):
+        side = max(16, int(rng.uniform(0.1, 0.6) * min(height, width)))
+        left, top = rng.randrange(width - side + 1), rng.randrange(height - side + 1)
+        overlaps = (grown[:, 0] < left + side) & (grown[:, 2] > left) & (grown[:, 1] < top + side) & (grown[:, 3] > top)
+        if not overlaps.any():
+            return image[top:top + side, left:left + side]
+    return None
+
+
+def _random_colour(rng: random.Random) -> tuple[int, int, int]:
+    """Any BGR colour; a third of the time a skin tone, a grey or white (what webcams see most)."""
+    if rng.random() < 0.33:
+        skin = rng.choice([(90, 120, 180), (110, 150, 210), (60, 90, 140), (140, 170, 225), (40, 60, 100)])
+        grey = rng.randint(0, 255)
+        return rng.choice([skin, (grey, grey, grey), (255, 255, 255)])
+    return rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255)
+
+
+def _synthetic(kind: str, size: int, patch: npt.NDArray[np.uint8] | None, rng: random.Random) -> npt.NDArray[np.uint8]:
+    """One synthetic face-free BGR image of ``size`` x ``size`` (``patch``: background to reuse)."""
+    if kind == "plain":
+        return np.full((size, size, 3), _random_colour(rng), np.uint8)
+    if kind == "gradient":
+        ramp = np.linspace(0.0, 1.0, size, dtype=np.float32)
+        angle = rng.uniform(0, 2 * np.pi)
+        t = np.cos(angle) * ramp[None, :] + np.sin(angle) * ramp[:, None]
+        t = (t - t.min()) / max(1e-6, float(t.max() - t.min()))
+        a, b = np.array(_random_colour(rng), np.float32), np.array(_random_colour(rng), np.float32)
+        return (a + (b - a) * t[..., None]).astype(np.uint8)
+    if kind == "noise":
+        cells = rng.choice([size, size // 4, size // 16, 8])
+        noise = np.random.default_rng(rng.getrandbits(32)).integers(0, 256, (cells, cells, 3), dtype=np.uint8)
+        return cv2.resize(noise, (size, size), interpolation=rng.choice([cv2.INTER_NEAREST, cv2.INTER_LINEAR]))
+    base = patch if patch is not None else _synthetic(rng.choice(["gradient", "noise"]), size, None, rng)
+    base = cv2.resize(base, (size, size), interpolation=cv2.INTER_AREA)
+    if kind == "blur":
+        return cv2.GaussianBlur(base, (0, 0), rng.uniform(size / 40, size / 8))
+    if kind == "tiny":
+        side = rng.choice([1, 2, 4, 8, 16, 32])
+        small = cv2.resize(base, (side, side), interpolation=cv2.INTER_AREA)
+        return cv2.resize(small, (size, size), interpolation=cv2.INTER_LINEAR)
+    if kind == "padded":
+        canvas = np.empty((size, size, 3), np.uint8)
+        canvas[:] = np.array(MEAN_BGR, np.uint8)
+        side = rng.randint(1, size // 2)
+        canvas[:side, :side] = cv2.resize(base, (side, side), interpolation=cv2.INTER_LINEAR)
+        return canvas
+    raise ValueError(f"unknown synthetic kind {kind!r}; expected one of {SYNTHETIC_KINDS}")
+
+
+def face_free_image(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], size: int, rng: random.Random
+                    ) -> npt.NDArray[np.uint8]:
+    """A face-free ``size`` x ``size`` BGR image: WIDER background (half the time) or synthetic."""
+    background = _background_crop(image, boxes, rng)
+    if background is not None and rng.random() < 0.5:
+        return cv2.resize(background, (size, size), interpolation=cv2.INTER_LINEAR)
+    return _synthetic(rng.choice(SYNTHETIC_KINDS), size, background, rng)
+
+
 def _distort(image: npt.NDArray[np.uint8], rng: random.Random) -> npt.NDArray[np.uint8]:
     """Random brightness, contrast, saturation and hue, each with probability 0.5."""
     out = image.astype(np.float32)
@@ -92,12 +166,13 @@ def _distort(image: npt.NDArray[np.uint8], rng: random.Random) -> npt.NDArray[np
 class WiderTrainSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     """Augmented crops: image tensor (3, S, S) float32 mean-subtracted BGR, boxes (n, 4) in [0, 1]."""
 
-    def __init__(self, root: Path, image_size: int, seed: int = 0) -> None:
+    def __init__(self, root: Path, image_size: int, seed: int = 0, negative_fraction: float = 0.0) -> None:
         self.samples = [s for s in read_label_file(root) if len(s.boxes_xyxy)]
         if not self.samples:
             raise FileNotFoundError(f"no labelled images under {root}")
         self.image_size = image_size
         self.seed = seed
+        self.negative_fraction = negative_fraction
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -108,6 +183,9 @@ class WiderTrainSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         image = cv2.imread(str(sample.image_path), cv2.IMREAD_COLOR)
         if image is None:
             raise OSError(f"cannot read {sample.image_path}")
+        if rng.random() < self.negative_fraction:
+            image = _distort(face_free_image(image, sample.boxes_xyxy, self.image_size, rng), rng)
+            return _to_tensor(image), torch.zeros((0, 4), dtype=torch.float32)
         image, boxes = _random_crop(image, sample.boxes_xyxy, rng)
         image = _distort(image, rng)
         if rng.random() < 0.5:
@@ -120,8 +198,12 @@ class WiderTrainSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         boxes = boxes / np.array([side_w, side_h, side_w, side_h], np.float32)
         sizes_px = (boxes[:, 2:] - boxes[:, :2]) * self.image_size
         boxes = boxes[np.min(sizes_px, axis=1) >= 1.0]
-        tensor = torch.from_numpy((image.astype(np.float32) - np.array(MEAN_BGR, np.float32)).transpose(2, 0, 1).copy())
-        return tensor, torch.from_numpy(boxes.astype(np.float32))
+        return _to_tensor(image), torch.from_numpy(boxes.astype(np.float32))
+
+
+def _to_tensor(image: npt.NDArray[np.uint8]) -> torch.Tensor:
+    """BGR uint8 (S, S, 3) → mean-subtracted float32 (3, S, S), the network's input."""
+    return torch.from_numpy((image.astype(np.float32) - np.array(MEAN_BGR, np.float32)).transpose(2, 0, 1).copy())
 
 
 def collate(batch: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, list[torch.Tensor]]:

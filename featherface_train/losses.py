@@ -53,8 +53,13 @@ def multibox_loss(
     targets: list[torch.Tensor],
     priors: torch.Tensor,
     neg_pos_ratio: int = 7,
+    min_negatives: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Smooth-L1 box loss on positives and CE with hard negative mining.
+
+    Each image contributes ``neg_pos_ratio`` negatives per positive but at least ``min_negatives``:
+    without that floor a face-free image (no positives) would teach nothing, and the priors that
+    fire on a blank wall would never be mined.
 
     Returns (box loss, class loss, mask of the priors the class loss used, positive mask), masks (B, N).
     """
@@ -67,7 +72,7 @@ def multibox_loss(
     mining = ce.detach().clone()
     mining[positive] = 0
     rank = mining.argsort(dim=1, descending=True).argsort(dim=1)
-    num_neg = (positive.sum(dim=1, keepdim=True) * neg_pos_ratio).clamp(max=positive.shape[1] - 1)
+    num_neg = (positive.sum(dim=1, keepdim=True) * neg_pos_ratio).clamp(min=min_negatives, max=positive.shape[1] - 1)
     negative = rank < num_neg
     cls_loss = ce[positive | negative].sum() / num_pos
     return box_loss, cls_loss, positive | negative, positive

@@ -9,11 +9,17 @@ Loss: ``(1 - alpha) * task + alpha * distill`` with ``--distill``, else ``task``
 deltas on positive priors. AdamW with a one-cycle schedule. Resumable: re-running the same command
 continues from ``OUT/last.pt``. Progress goes to stdout and ``OUT/train.log``; at the end the model
 is exported to ``OUT/model.onnx`` with its provenance.
+
+Distributed: ``torchrun --nproc_per_node N -m featherface_train.train ...`` runs data parallel
+(gloo on CPU, NCCL on CUDA): each process takes its share of every epoch (a distributed sampler),
+``--batch-size`` is per process, and only rank 0 writes the log, checkpoints and the model. At the
+end every rank's weights are digested and compared; the log line says they agree.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -23,7 +29,9 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+from torch import distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
 
 from featherface_app.core.anchors import AnchorConfig, prior_boxes
 
@@ -39,20 +47,60 @@ def shared_dir() -> Path:
     return Path(os.environ.get("FEATHERFACE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 
+def _teacher_parts(net: nn.Module, teacher_state: dict[str, torch.Tensor]) -> int:
+    """Copy the teacher's SSH modules and heads into a FeatherFace (same shapes, other key names)."""
+    own = net.state_dict()
+    picked: dict[str, torch.Tensor] = {}
+    for key in own:
+        if key.startswith("ssh."):
+            level, rest = key[len("ssh."):].split(".", 1)
+            picked[key] = teacher_state[f"ssh{int(level) + 1}.{rest}"]
+        elif key.startswith("heads."):
+            picked[key] = teacher_state[key[len("heads."):]]
+    net.load_state_dict(picked, strict=False)
+    return len(picked)
+
+
 def init_backbone(net: nn.Module, source: str) -> str:
-    """Initialise ``net.body`` from the ImageNet MobileNetV1 or the teacher's backbone."""
+    """Initialise from the ImageNet MobileNetV1 or the teacher (backbone only, or backbone + SSH + heads).
+
+    ``teacher``: the parts FeatherFace shares with RetinaFace-mnet0.25 — backbone, the three SSH
+    context modules and the heads, identical in shape — so only attention and BiFPN start random.
+    """
     shared = shared_dir()
     if source == "imagenet":
         blob = torch.load(shared / "checkpoints/mobilenetv1_x0.25_imagenet.tar", map_location="cpu", weights_only=False)
         count = net.body.load_stages(blob["state_dict"], "module.")  # type: ignore[operator]
         return f"backbone from mobilenetv1_x0.25_imagenet.tar ({count} tensors)"
-    if source == "teacher":
+    if source in ("teacher", "teacher-backbone"):
         state = torch.load(shared / "checkpoints/retinaface_mnet025_teacher.pth", map_location="cpu", weights_only=True)
         count = net.body.load_stages(state, "body.")  # type: ignore[operator]
-        return f"backbone from retinaface_mnet025_teacher.pth body.* ({count} tensors)"
+        if source == "teacher-backbone":
+            return f"backbone from retinaface_mnet025_teacher.pth body.* ({count} tensors)"
+        more = _teacher_parts(net, state)
+        return (f"backbone, SSH and heads from retinaface_mnet025_teacher.pth ({count} + {more} tensors); "
+                "attention and BiFPN random")
     if source == "none":
         return "backbone randomly initialised"
     raise ValueError(f"unknown backbone init {source!r}")
+
+
+def weights_digest(net: nn.Module) -> str:
+    """A short SHA-256 of every parameter and buffer, to compare replicas across ranks."""
+    digest = hashlib.sha256()
+    for key, value in sorted(net.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def start_distributed() -> tuple[int, int]:
+    """(rank, world size); joins the process group when started by ``torchrun`` with N > 1."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world
 
 
 def init_network(net: nn.Module, weights: Path) -> str:
@@ -81,13 +129,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--distill", action="store_true", help="add the distillation term (V2 recipe)")
     p.add_argument("--alpha", type=float, default=0.7)
     p.add_argument("--temperature", type=float, default=4.0)
-    p.add_argument("--backbone-init", default="teacher", choices=["teacher", "imagenet", "none"])
+    p.add_argument("--backbone-init", default="teacher", choices=["teacher", "teacher-backbone", "imagenet", "none"],
+                   help="teacher: backbone, SSH and heads from the reference RetinaFace; teacher-backbone: its backbone only")
     p.add_argument("--init-weights", type=Path, help="start from a whole trained network (fine-tuning); overrides --backbone-init")
     p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--image-size", type=int, default=320)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=5e-4)
+    p.add_argument("--negative-fraction", type=float, default=0.15, help="share of face-free samples (background, synthetic)")
+    p.add_argument("--min-negatives", type=int, default=64, help="mined negatives per image at least (face-free images too)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--limit-images", type=int, default=0, help="train on the first N images only (smoke runs)")
@@ -97,20 +148,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def train(args: argparse.Namespace) -> Path:
+    rank, world = start_distributed()
+    leader = rank == 0
     args.out.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(args.out / "train.log")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    log.addHandler(handler)
+    if leader:
+        handler = logging.FileHandler(args.out / "train.log")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        log.addHandler(handler)
+    else:
+        log.setLevel(logging.WARNING)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if torch.cuda.is_available():
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device("cpu")
 
-    dataset = WiderTrainSet(args.data or shared_dir() / "data/wider_train_640", args.image_size, args.seed)
+    dataset = WiderTrainSet(args.data or shared_dir() / "data/wider_train_640", args.image_size, args.seed,
+                            args.negative_fraction)
     if args.limit_images:
         dataset.samples = dataset.samples[: args.limit_images]
-    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True, drop_last=True, collate_fn=collate,
-                        num_workers=args.workers, persistent_workers=args.workers > 0)
+    sampler = DistributedSampler(dataset, world, rank, shuffle=True, seed=args.seed, drop_last=True) if world > 1 else None
+    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=sampler is None, sampler=sampler, drop_last=True,
+                        collate_fn=collate, num_workers=args.workers, persistent_workers=args.workers > 0)
     net = build_model(args.variant).to(device)
     teacher = load_teacher(args.teacher_variant, args.teacher_weights).to(device)
     priors = torch.from_numpy(prior_boxes(AnchorConfig(), args.image_size, args.image_size).copy()).to(device)
@@ -137,9 +199,13 @@ def train(args: argparse.Namespace) -> Path:
             "training_data": f"WIDER FACE train subset wider_train_640 ({len(dataset)} images)",
             "git_revision": git_revision(),
             "device": str(device),
+            "processes": world,
         }
+    model: nn.Module = DistributedDataParallel(net) if world > 1 else net
 
     def save(path: Path) -> None:
+        if not leader:
+            return
         torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
                     "step": step, "elapsed_s": elapsed_before + time.monotonic() - started, "provenance": provenance},
                    path.with_suffix(".tmp"))
@@ -150,6 +216,8 @@ def train(args: argparse.Namespace) -> Path:
     net.train()
     running: dict[str, float] = {}
     while step < total_steps:
+        if sampler is not None:
+            sampler.set_epoch(step // len(loader))
         for images, targets in loader:
             if step >= total_steps:
                 break
@@ -158,8 +226,9 @@ def train(args: argparse.Namespace) -> Path:
             with torch.no_grad():
                 t_boxes, t_logits, t_landmarks = teacher(images)
                 t_scores = torch.softmax(t_logits, dim=-1)[..., 1]
-            boxes, logits, landmarks = net(images)
-            box_loss, cls_loss, used, positive = multibox_loss(boxes, logits, targets, priors)
+            boxes, logits, landmarks = model(images)
+            box_loss, cls_loss, used, positive = multibox_loss(boxes, logits, targets, priors,
+                                                               min_negatives=args.min_negatives)
             lm_loss = landmark_loss(landmarks, t_landmarks, t_scores, positive)
             task = 2.0 * box_loss + cls_loss + lm_loss
             loss = task
@@ -187,10 +256,18 @@ def train(args: argparse.Namespace) -> Path:
                 save(last)
                 last_checkpoint = now
     save(last)
+    if world > 1:
+        digests: list[str | None] = [None] * world
+        dist.all_gather_object(digests, weights_digest(net))
+        log.info("weights digest per rank: %s (%s)", " ".join(map(str, digests)),
+                 "identical" if len(set(digests)) == 1 else "DIFFERENT")
+        dist.destroy_process_group()
     minutes = (elapsed_before + time.monotonic() - started) / 60
     provenance["training_minutes"] = round(minutes, 1)
     provenance["steps"] = total_steps
     final = args.out / "final.pt"
+    if not leader:
+        return final
     torch.save({"model": net.state_dict(), "provenance": provenance}, final)
     export(args.variant, args.out / "model.onnx", final)
     (args.out / "provenance.json").write_text(json.dumps(provenance, indent=2))
