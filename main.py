@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
-from featherface_app.cli import main
+# Before anything can import onnxruntime (featherface_app sets it too; this is the bundle's entry).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+from featherface_app.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())
