@@ -2,7 +2,10 @@
 
 Honours ``QT_QPA_PLATFORM`` (``offscreen`` in tests and CI, ``xcb`` under Xvfb) and
 ``--quit-after SECONDS``, which closes the window cleanly (recording finalised, threads stopped)
-after that time; packaging and CI use it to prove the app starts and stops. Logs go to stderr
+after that time; packaging and CI use it to prove the app starts and stops. SIGTERM, SIGHUP and
+SIGINT (logout, shutdown, ``kill``, ``timeout``, Ctrl+C) close the window the same way, so a
+recording is finalised and settings are saved. With no display at all the app says so in one
+line and exits with :data:`EXIT_NO_DISPLAY` instead of letting Qt abort. Logs go to stderr
 and to ``<user data folder>/logs/featherface.log``; uncaught errors reach the window
 (:mod:`.error_report`).
 """
@@ -11,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import FrameType
 
 from PySide6.QtCore import QCoreApplication, QEvent, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
@@ -32,6 +37,35 @@ from .settings import APPLICATION, ORGANISATION
 log = logging.getLogger(__name__)
 
 STYLE_FILE = "style.qss"
+#: exit code when no display server can be reached (as for a usage error: nothing was started)
+EXIT_NO_DISPLAY = 2
+#: signals that end the app like closing its window does (those the platform has)
+CLOSING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name))
+NO_DISPLAY_MESSAGE = (
+    "error: no display found ({why}); to run the window without one set QT_QPA_PLATFORM=offscreen, "
+    "or use the headless commands (detect, bench, eval; see --help)"
+)
+
+
+def missing_display(env: Mapping[str, str] | None = None, platform: str = sys.platform) -> str | None:
+    """Why Qt's X11/Wayland plugin would find no display, or None when one may be there.
+
+    Qt's xcb plugin aborts the process (SIGABRT) with a misleading hint about ``xcb-cursor0`` when
+    ``DISPLAY`` is unset; we check first. Only Linux/BSD desktops are checked; other platforms
+    (``windows``, ``cocoa``, ``offscreen``, ``minimal``, ``vnc``...) are left to Qt.
+    """
+    env = os.environ if env is None else env
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return None
+    requested = env.get("QT_QPA_PLATFORM", "").strip()
+    plugin = requested.partition(":")[0].split(";")[0].strip().lower()
+    if plugin not in ("", "xcb"):
+        return None
+    if env.get("DISPLAY"):
+        return None
+    if plugin == "" and env.get("WAYLAND_DISPLAY"):
+        return None
+    return "QT_QPA_PLATFORM=xcb and DISPLAY is unset" if plugin == "xcb" else "DISPLAY and WAYLAND_DISPLAY are unset"
 
 
 def application() -> QApplication:
@@ -90,6 +124,11 @@ def run_gui(args: argparse.Namespace, window_factory: Callable[[LaunchOptions], 
     the error hooks are in place before the window is built, so nothing fails unseen.
     ``window_factory`` builds the window (tests hand in one that fails to start).
     """
+    why = missing_display()
+    if why is not None and QApplication.instance() is None:
+        log.debug("no display: %s", why)
+        print(NO_DISPLAY_MESSAGE.format(why=why), file=sys.stderr)
+        return EXIT_NO_DISPLAY
     app = application()
     set_user_data_dir_provider(standard_user_data_dir)
     log_file = add_log_file()
@@ -124,8 +163,8 @@ def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorRepo
     reporter.show_in_window = window.show_error
     if quit_after is not None:
         QTimer.singleShot(round(quit_after * 1000), window.close)
-    # Ctrl+C in the terminal closes the window cleanly; the idle timer lets Python see the signal.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # The idle timer lets Python run its signal handlers while Qt's event loop is in C++.
+    previous = install_close_on_signals(window)
     heartbeat = QTimer()
     heartbeat.start(250)
     heartbeat.timeout.connect(lambda: None)
@@ -134,6 +173,33 @@ def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorRepo
         code = app.exec()
     finally:
         reporter.show_in_window = None
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        heartbeat.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     clean = window.shutdown()
     return code if clean else (code or 1)
+
+
+def install_close_on_signals(window: MainWindow) -> dict[int, Callable[[int, FrameType | None], object] | int | None]:
+    """SIGTERM/SIGHUP/SIGINT post a close of ``window`` to the event loop (the same path as the
+    close button: recording finalised, settings saved); returns the handlers it replaced.
+
+    The handler only posts: it runs between two Python bytecodes, possibly inside a slot, so the
+    close itself must happen when the event loop is back in charge. Main thread only.
+    """
+    closing: list[int] = []
+
+    def on_signal(number: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(number).name
+        if closing:
+            log.warning("%s again while closing; still finalising", name)
+            return
+        closing.append(number)
+        log.info("%s received: closing the window (recording finalised, settings saved)", name)
+        QTimer.singleShot(0, window.close)
+
+    previous = {}
+    for number in CLOSING_SIGNALS:
+        previous[number] = signal.getsignal(number)
+        signal.signal(number, on_signal)
+    return previous
