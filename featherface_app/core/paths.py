@@ -1,5 +1,5 @@
-"""Where the app's files are: bundled data beside the code (or inside a PyInstaller bundle), and
-the user's own folder.
+"""Where the app's files are: bundled data beside the code (a checkout, an installed wheel or a
+PyInstaller bundle), and the user's own folder.
 
 Never relative to the working directory: the packaged app is started from anywhere. The user
 folder comes from an injectable provider so the GUI can hand in ``QStandardPaths`` while the core
@@ -8,6 +8,7 @@ stays Qt-free.
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import sys
 from collections.abc import Callable
@@ -15,17 +16,27 @@ from pathlib import Path
 
 APP_DIR_NAME = "FeatherFaceLive"
 SAMPLE_CLIP_NAME = "sample.mp4"
+#: The data folders: ``models/`` and ``resources/`` at the top of a checkout (a training run writes
+#: new models there), package data ``featherface_app/models`` and ``featherface_app/resources`` in
+#: the wheel (setup.py maps them) and in the PyInstaller bundle (the spec puts them there).
+DATA_FOLDERS = ("models", "resources")
 
 _user_data_provider: Callable[[], Path] | None = None
 
 
+def package_dir() -> Path:
+    """The ``featherface_app`` package folder, as importlib.resources sees it (site-packages,
+    the checkout, or ``sys._MEIPASS/featherface_app`` in a bundle)."""
+    return Path(str(importlib.resources.files("featherface_app")))
+
+
 def app_root() -> Path:
-    """The folder holding ``models/`` and ``resources/``: PyInstaller's ``sys._MEIPASS`` when
-    frozen, otherwise the repository root (two levels above this package)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if getattr(sys, "frozen", False) and bundle:
-        return Path(bundle)
-    return Path(__file__).resolve().parents[2]
+    """The folder holding ``models/`` and ``resources/``: the package folder when they were
+    installed into it (wheel, bundle), otherwise the checkout's root, one level above it."""
+    package = package_dir()
+    if any((package / name).is_dir() for name in DATA_FOLDERS):
+        return package
+    return package.parent
 
 
 def bundled_models_dir() -> Path:

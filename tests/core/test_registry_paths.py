@@ -23,11 +23,13 @@ def test_bundled_folders_are_found_relative_to_the_code(tmp_path: Path, monkeypa
     assert paths.bundled_models_dir() == REPO_ROOT / "models"
 
 
-def test_a_pyinstaller_bundle_is_looked_up_in_meipass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "frozen", True, raising=False)
-    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
-    assert paths.resources_dir() == tmp_path / "resources"
-    assert paths.bundled_models_dir() == tmp_path / "models"
+def test_data_installed_into_the_package_wins_over_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A wheel (site-packages/featherface_app/models) or a bundle (_MEIPASS/featherface_app/models).
+    package = tmp_path / "featherface_app"
+    (package / "resources").mkdir(parents=True)
+    monkeypatch.setattr(paths, "package_dir", lambda: package)
+    assert paths.resources_dir() == package / "resources"
+    assert paths.bundled_models_dir() == package / "models"
 
 
 def test_user_folder_is_injectable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
