@@ -102,3 +102,36 @@ def _user_data_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg_data")))
     yield
     patch.undo()
+
+
+class SmallDisk:
+    """A real, size-limited filesystem (tmpfs) mounted at ``path``: writes past its size fail
+    with ENOSPC, as on a full disk. ``fill(leave_bytes)`` takes all but that much free space."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def free(self) -> int:
+        import shutil
+
+        return shutil.disk_usage(self.path).free
+
+    def fill(self, leave_bytes: int) -> None:
+        with open(self.path / "filler.bin", "ab") as handle:
+            handle.write(b"\0" * max(0, self.free() - leave_bytes))
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """A 6 MiB tmpfs under the test's folder (needs root; skipped where mounting is refused)."""
+    import subprocess
+
+    mount_point = tmp_path / "small_disk"
+    mount_point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0777", "tmpfs", str(mount_point)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode}); run as root for the full-disk tests")
+    try:
+        yield SmallDisk(mount_point)
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
