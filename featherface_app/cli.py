@@ -15,12 +15,16 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .core.errors import FeatherFaceError, SourceError
+from .core.errors import FeatherFaceError, SourceError, describe
 from .core.memory import keep_frame_buffers_resident
 from .logs import add_log_file, setup_logging
+
+if TYPE_CHECKING:
+    from .core.loop import FrameLoop
+    from .core.sources import FrameSource
 
 log = logging.getLogger("featherface_app")
 
@@ -160,11 +164,48 @@ def write_detections_json(path: Path, document: dict[str, Any]) -> None:
         raise FeatherFaceError(f"Cannot write {path}: {exc.strerror or exc}") from exc
 
 
+def _detect_one(loop: FrameLoop, source: FrameSource, entry: dict[str, Any], out_stem: Path, max_frames: int | None) -> None:
+    """Every frame of ``source`` (up to ``max_frames``) through ``loop`` with this input's sinks:
+    the JSON records, and the annotated PNG (an image) or recording (a video)."""
+    from .core.sinks import DetectionsRecords, ImageFileSink, VideoFileSink
+    from .core.sources import ImageSource
+
+    records = DetectionsRecords()
+    entry["frames"] = records.frames
+    output: ImageFileSink | VideoFileSink
+    if isinstance(source, ImageSource):
+        entry["kind"] = "image"
+        output = ImageFileSink(out_stem.with_name(f"{out_stem.name}_annotated.png"))
+    else:
+        entry["kind"] = "video"
+        output = VideoFileSink(out_stem.with_name(f"{out_stem.name}_annotated.mkv"), source.fps)
+    loop.add_sink(records)
+    loop.add_sink(output)
+    failed_before = len(loop.sink_errors)
+    try:
+        while (max_frames is None or len(records.frames) < max_frames) and (frame := source.read()) is not None:
+            loop.feed(frame)
+            if isinstance(source, ImageSource):
+                break
+    finally:
+        for sink in (records, output):
+            loop.remove_sink(sink)
+        if output.output is not None:
+            entry["output"] = str(output.output)
+        output.close()
+    if entry["kind"] == "video":
+        entry["fps"] = source.fps
+    errors = [exc for sink, exc in loop.sink_errors[failed_before:] if sink in (records, output)]
+    if errors:
+        raise errors[0]
+
+
 def _run_detect(args: argparse.Namespace) -> int:
-    from .core.annotate import annotate
-    from .core.detector import DetectOptions, OnnxFaceDetector
-    from .core.recorder import Recorder
-    from .core.sources import ImageSource, open_source
+    from .core.detector import DetectOptions, load_detector
+    from .core.loop import FrameLoop
+    from .core.pipeline import FrameProcessor
+    from .core.sinks import CsvSink
+    from .core.sources import open_source
 
     model = args.detect_model or (Path(args.model[0]) if args.model else None) or next(iter(_shipped_models()), None)
     if model is None:
@@ -174,12 +215,17 @@ def _run_detect(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise FeatherFaceError(f"Cannot create the output folder {args.out}: {exc.strerror or exc}") from exc
-    detector = OnnxFaceDetector(model)
+    detector = load_detector(model)
     options = DetectOptions(confidence=args.confidence, nms_iou=args.nms, input_long_side=args.input_size)
+    processor = FrameProcessor({detector.name: detector}, options=options, show_landmarks=not args.no_landmarks)
+    processor.set_show_hud(False)
+    csv_sink = CsvSink(args.out / "detections.csv")
+    loop = FrameLoop(processor, sinks=[csv_sink])
     document: dict[str, Any] = {
         "model": detector.name,
         "model_file": str(detector.path),
         "variant": detector.info.variant,
+        "family": detector.info.family,
         "options": {"confidence": options.confidence, "nms_iou": options.nms_iou, "input_long_side": options.input_long_side},
         "inputs": [],
     }
@@ -199,36 +245,9 @@ def _run_detect(args: argparse.Namespace) -> int:
             entry["error"] = str(exc)
             failures += 1
             continue
+        csv_sink.input_label = str(path)
         try:
-            frames: list[dict[str, Any]] = []
-            entry["frames"] = frames
-            if isinstance(source, ImageSource):
-                frame = source.read()
-                if frame is not None:
-                    faces = detector.detect(frame.image, options).faces
-                    frames.append({"index": 0, "faces": faces.to_json()})
-                    out_path = args.out / f"{stem}_annotated.png"
-                    if not _write_image(out_path, annotate(frame.image, faces, show_landmarks=not args.no_landmarks)):
-                        raise FeatherFaceError(f"Cannot write {out_path}")
-                    entry.update(kind="image", output=str(out_path))
-            else:  # a video: annotated frames go into a (crash-safe) recording
-                entry["kind"] = "video"
-                recorder: Recorder | None = None
-                try:
-                    while (args.max_frames is None or len(frames) < args.max_frames) and (frame := source.read()) is not None:
-                        faces = detector.detect(frame.image, options).faces
-                        frames.append({"index": frame.index, "faces": faces.to_json()})
-                        image = annotate(frame.image, faces, show_landmarks=not args.no_landmarks)
-                        if recorder is None:
-                            recorder = Recorder(args.out, source.fps, (image.shape[1], image.shape[0]), path=args.out / f"{stem}_annotated.mkv")
-                            entry["output"] = str(recorder.start())
-                        recorder.write(image, block=True)
-                finally:
-                    if recorder is not None:
-                        recorder.stop()
-                        if recorder.error is not None:
-                            raise recorder.error
-                entry["fps"] = source.fps
+            _detect_one(loop, source, entry, args.out / stem, args.max_frames)
         except FeatherFaceError as exc:
             log.error("%s: %s", path, exc)
             entry["error"] = str(exc)
@@ -237,25 +256,13 @@ def _run_detect(args: argparse.Namespace) -> int:
             source.close()
         faces_total = sum(len(f["faces"]) for f in entry.get("frames", []))
         print(f"{path}: {len(entry.get('frames', []))} frame(s), {faces_total} face(s)" + (f" -> {entry['output']}" if "output" in entry else ""))
+    for sink, exc in [*((s, e) for s, e in loop.sink_errors if s is csv_sink), *loop.close()]:
+        print(f"error: {describe(exc)}", file=sys.stderr)
+        failures += 1
     json_path = args.out / "detections.json"
     write_detections_json(json_path, document)
-    print(f"detections: {json_path}")
+    print(f"detections: {json_path}, {csv_sink.path}")
     return 1 if failures else 0
-
-
-def _write_image(path: Path, image: Any) -> bool:
-    """PNG via imencode + Python I/O, so unicode paths work on every platform."""
-    import cv2
-
-    ok, data = cv2.imencode(".png", image)
-    if not ok:
-        return False
-    try:
-        path.write_bytes(data.tobytes())
-    except OSError as exc:
-        log.error("cannot write %s: %s", path, exc.strerror or exc)
-        return False
-    return True
 
 
 def _run_eval(extra: list[str]) -> int:
@@ -270,7 +277,7 @@ def self_test(extra_models: Sequence[Path] = (), frames: int = SELF_TEST_FRAMES)
     """Load every shipped model (and ``extra_models``), run ``frames`` sample frames through each
     with the app's pipeline; print one line per model; 0 when every model loaded and ran."""
     from .core.bench import bench_one
-    from .core.detector import DetectOptions, OnnxFaceDetector
+    from .core.detector import DetectOptions, load_detector
     from .core.paths import bundled_models_dir, sample_clip_path
 
     models = [*_shipped_models(), *extra_models]
@@ -284,7 +291,7 @@ def self_test(extra_models: Sequence[Path] = (), frames: int = SELF_TEST_FRAMES)
         return 1
     for path in models:
         try:
-            detector = OnnxFaceDetector(path)
+            detector = load_detector(path)
             row = bench_one(detector, "sample", frames, DetectOptions(), warmup=0)
         except Exception as exc:  # the self-test reports every failure, whatever its type
             ok = False

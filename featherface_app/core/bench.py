@@ -16,13 +16,16 @@ from typing import Any
 import numpy as np
 
 from .detections import STAGES
-from .detector import DetectOptions, OnnxFaceDetector
-from .pipeline import FrameProcessor
+from .detector import DetectOptions, FaceDetector, load_detector
+from .loop import FrameLoop
+from .pipeline import FrameProcessor, ProcessedFrame
 from .sources import Frame, open_source
 
 log = logging.getLogger(__name__)
 
 WARMUP_FRAMES = 3
+#: one benchmark row: figures by name (JSON-ready), see :func:`bench_one`.
+BenchRow = dict[str, Any]
 
 
 def _frames(spec: str | Path) -> Generator[Frame, None, None]:
@@ -47,12 +50,31 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     return round(float(p50), 3), round(float(p95), 3)
 
 
-def bench_one(detector: OnnxFaceDetector, source: str | Path, frames: int, options: DetectOptions, warmup: int = WARMUP_FRAMES) -> dict[str, Any]:
-    """Figures for one warm detector over ``frames`` frames of ``source`` (after ``warmup``)."""
-    processor = FrameProcessor({detector.name: detector}, options=options)
-    stages: dict[str, list[float]] = {s: [] for s in STAGES}
+class StageStats:
+    """A sink that keeps the first model's per-stage times (ms) and face count of every frame."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, list[float]] = {s: [] for s in STAGES}
+        self.faces = 0
+        self.frames = 0
+
+    def write(self, processed: ProcessedFrame) -> None:
+        result = processed.results[0]
+        for stage in STAGES:
+            self.stages[stage].append(result.stage_ms[stage])
+        self.faces += len(result.detections)
+        self.frames += 1
+
+    def close(self) -> None:
+        """Figures stay readable."""
+
+
+def bench_one(detector: FaceDetector, source: str | Path, frames: int, options: DetectOptions, warmup: int = WARMUP_FRAMES) -> BenchRow:
+    """Figures for one warm detector over ``frames`` frames of ``source`` (after ``warmup``),
+    driven through the app's frame loop."""
+    loop = FrameLoop(FrameProcessor({detector.name: detector}, options=options))
+    stats = StageStats()
     pipeline: list[float] = []
-    faces = 0
     stream = _frames(source)
     wall = 0.0
     for i in range(warmup + frames):
@@ -60,47 +82,47 @@ def bench_one(detector: OnnxFaceDetector, source: str | Path, frames: int, optio
         frame = next(stream, None)
         if frame is None:
             break
-        result = processor.process(frame).results[0]
+        if i == warmup:
+            loop.add_sink(stats)
+        loop.feed(frame)
         elapsed = time.perf_counter() - t0
         if i < warmup:
             continue
         wall += elapsed
         pipeline.append(elapsed * 1e3)
-        for stage in STAGES:
-            stages[stage].append(result.stage_ms[stage])
-        faces += len(result.detections)
     stream.close()
     measured = len(pipeline)
-    row: dict[str, Any] = {
+    row: BenchRow = {
         "model": detector.name,
         "variant": detector.info.variant,
+        "family": detector.info.family,
         "path": str(detector.path),
         "source": str(source),
         "frames": measured,
         "fps": round(measured / wall, 2) if wall > 0 else 0.0,
         "input_long_side": options.input_long_side,
-        "faces_per_frame": round(faces / measured, 2) if measured else 0.0,
+        "faces_per_frame": round(stats.faces / measured, 2) if measured else 0.0,
     }
-    row["infer_ms_p50"], row["infer_ms_p95"] = _percentiles(stages["inference"])
+    row["infer_ms_p50"], row["infer_ms_p95"] = _percentiles(stats.stages["inference"])
     row["pipeline_ms_p50"], row["pipeline_ms_p95"] = _percentiles(pipeline)
     for stage in STAGES:
-        row[f"{stage}_ms_p50"], row[f"{stage}_ms_p95"] = _percentiles(stages[stage])
+        row[f"{stage}_ms_p50"], row[f"{stage}_ms_p95"] = _percentiles(stats.stages[stage])
     infer = row["infer_ms_p50"]
     row["pipeline_to_infer"] = round(row["pipeline_ms_p50"] / infer, 3) if infer and infer == infer else None
     return row
 
 
 def run_bench(
-    models: Sequence[Path | str | OnnxFaceDetector],
+    models: Sequence[Path | str | FaceDetector],
     source: str | Path = "sample",
     frames: int = 100,
     options: DetectOptions | None = None,
     threads: int = 0,
-) -> list[dict[str, Any]]:
+) -> list[BenchRow]:
     """One row per model (see :func:`bench_one`); model paths are loaded with ``threads``."""
     rows = []
     for model in models:
-        detector = model if isinstance(model, OnnxFaceDetector) else OnnxFaceDetector(model, threads=threads)
+        detector = load_detector(model, threads=threads) if isinstance(model, (str, Path)) else model
         log.info("benchmarking %s on %s for %d frames", detector.name, source, frames)
         row = bench_one(detector, source, frames, options or DetectOptions())
         row["threads"] = threads
@@ -108,7 +130,7 @@ def run_bench(
     return rows
 
 
-def format_table(rows: Sequence[dict[str, Any]]) -> str:
+def format_table(rows: Sequence[BenchRow]) -> str:
     """A plain-text table: throughput, inference and pipeline p50/p95, and each stage's p50."""
     header = ["model", "frames", "fps", "infer p50", "infer p95", "pipe p50", "pipe p95", "pipe/infer"] + [f"{s} p50" for s in STAGES]
     body = [

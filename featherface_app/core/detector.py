@@ -1,7 +1,10 @@
-"""Run a RetinaFace-family ONNX model on BGR frames: pre-process, infer, decode, NMS — each timed.
+"""Run an ONNX face detector on BGR frames: pre-process, infer, decode, NMS — each timed.
 
-One :class:`OnnxFaceDetector` owns one onnxruntime session, created once and kept warm. Thresholds
-are passed per call so the GUI can change them between frames without touching the session.
+:class:`FaceDetector` is what the rest of the app depends on (pipeline, bench, evaluation,
+registry, GUI, CLI). :class:`OnnxFaceDetector` is its onnxruntime implementation: one session,
+created once and kept warm, and the output decoder of the model's family
+(:mod:`featherface_app.core.families`). Thresholds are passed per call so the GUI can change them
+between frames without touching the session.
 """
 
 from __future__ import annotations
@@ -11,16 +14,17 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
-from .anchors import decode_boxes, decode_landmarks, prior_boxes
+from . import families
 from .detections import FaceDetections
 from .errors import ModelLoadError, ModelMetadataError, ModelRunError
-from .metadata import METADATA_KEY, OUTPUT_ROLES, OUTPUT_WIDTHS, ModelInfo, parse_metadata
+from .metadata import METADATA_KEY, ModelInfo, parse_metadata
 from .nms import nms
 
 log = logging.getLogger(__name__)
@@ -49,48 +53,30 @@ class Detection:
     postprocess_ms: float
 
 
+class FaceDetector(Protocol):
+    """A warm face detector: its display ``name``, the model facts in ``info``, the file it came
+    from (``path``) and ``detect``, which reads ``frame`` (BGR uint8) without mutating it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    @property
+    def path(self) -> Path: ...
+
+    def detect(self, frame: npt.NDArray[np.uint8], options: DetectOptions = ...) -> Detection: ...
+
+
 def _first_line(exc: BaseException) -> str:
     """The first line of an (often very long) onnxruntime message, or the exception's type."""
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
-def _identify_outputs(outputs: list[ort.NodeArg]) -> dict[str, str]:
-    """Map roles to output names by last dimension, for exports that carry no metadata."""
-    by_width: dict[str, str] = {}
-    for node in outputs:
-        shape = node.shape
-        width = shape[-1] if shape else None
-        for role, expected in OUTPUT_WIDTHS.items():
-            if width == expected and role not in by_width:
-                by_width[role] = node.name
-    missing = [r for r in OUTPUT_ROLES if r not in by_width]
-    if missing:
-        found = ", ".join(f"{o.name}{o.shape}" for o in outputs)
-        raise ModelMetadataError(f"cannot identify outputs {missing} by last dimension among: {found}")
-    return by_width
-
-
-def _check_against_session(info: ModelInfo, session: ort.InferenceSession) -> None:
-    inputs = {i.name: i for i in session.get_inputs()}
-    if info.input_name not in inputs:
-        raise ModelMetadataError(f"metadata names input '{info.input_name}', the model has {sorted(inputs)}")
-    inp = inputs[info.input_name]
-    if len(inp.shape) != 4 or inp.type != "tensor(float)":
-        raise ModelMetadataError(f"input '{inp.name}' must be a float32 4-D tensor, got {inp.type} {inp.shape}")
-    if isinstance(inp.shape[1], int) and inp.shape[1] != 3:
-        raise ModelMetadataError(f"input '{inp.name}' must have 3 channels, got {inp.shape[1]}")
-    outputs = {o.name: o for o in session.get_outputs()}
-    for role, name in info.output_names.items():
-        if name not in outputs:
-            raise ModelMetadataError(f"metadata names output '{name}' for {role}, the model has {sorted(outputs)}")
-        shape = outputs[name].shape
-        if len(shape) != 3 or (isinstance(shape[-1], int) and shape[-1] != OUTPUT_WIDTHS[role]):
-            raise ModelMetadataError(f"output '{name}' ({role}) must be [1, N, {OUTPUT_WIDTHS[role]}], got {shape}")
-
-
-def load_session(path: Path, threads: int = 0) -> tuple[ort.InferenceSession, ModelInfo]:
-    """Open an ONNX file on the CPU provider and read its model contract.
+def load_session(path: Path, threads: int = 0) -> tuple[ort.InferenceSession, ModelInfo, families.Decoder]:
+    """Open an ONNX file on the CPU provider, read its model contract, pick its family's decoder.
 
     Raises :class:`ModelLoadError` / :class:`ModelMetadataError` whose message names the file.
     """
@@ -109,24 +95,21 @@ def load_session(path: Path, threads: int = 0) -> tuple[ort.InferenceSession, Mo
         raise ModelLoadError(f"{path.name}: not a loadable ONNX model ({_first_line(exc)})") from exc
     try:
         meta = session.get_modelmeta().custom_metadata_map
-        if METADATA_KEY in meta:
-            info = parse_metadata(meta[METADATA_KEY])
-        else:
-            info = ModelInfo(
-                name=path.stem,
-                variant="foreign",
-                input_name=session.get_inputs()[0].name,
-                output_names=_identify_outputs(session.get_outputs()),
-                from_metadata=False,
-            )
-        _check_against_session(info, session)
+        info = parse_metadata(meta[METADATA_KEY]) if METADATA_KEY in meta else families.identify(path.stem, session)
+        decoder = families.check(info, session, path.name)
     except ModelMetadataError as exc:
         raise ModelMetadataError(f"{path.name}: {exc}") from exc
-    return session, info
+    return session, info, decoder
+
+
+def load_detector(path: Path | str, threads: int = 0, warm_up: bool = True) -> FaceDetector:
+    """The one way the app opens a model file: a warm detector of the file's family; raises
+    :class:`ModelLoadError` / :class:`ModelMetadataError` naming the file."""
+    return OnnxFaceDetector(path, threads=threads, warm_up=warm_up)
 
 
 class OnnxFaceDetector:
-    """A warm onnxruntime session plus the model's pre/post-processing.
+    """A warm onnxruntime session plus the model's pre/post-processing (a :class:`FaceDetector`).
 
     ``detect`` is re-entrant for different detectors but one detector should be driven by one
     thread at a time (the inference worker); all arguments are read, never mutated.
@@ -134,8 +117,7 @@ class OnnxFaceDetector:
 
     def __init__(self, path: Path | str, threads: int = 0, warm_up: bool = True) -> None:
         self.path = Path(path)
-        self.session, self.info = load_session(self.path, threads)
-        self._output_order = [self.info.output_names[r] for r in OUTPUT_ROLES]
+        self.session, self.info, self.decoder = load_session(self.path, threads)
         self._inv_std = 1.0 / np.array(self.info.std, dtype=np.float32)
         self._scale_channels = bool(np.any(self._inv_std != 1.0))
         if warm_up:
@@ -180,8 +162,8 @@ class OnnxFaceDetector:
         return tensor, scale
 
     def infer(self, tensor: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], ...]:
-        """Raw outputs (boxes, scores, landmarks), each with the batch axis removed."""
-        outputs = self.session.run(self._output_order, {self.info.input_name: tensor})
+        """Raw outputs in the decoder's order, each with the batch axis removed."""
+        outputs = self.session.run(self.decoder.output_names, {self.info.input_name: tensor})
         return tuple(np.asarray(o[0], dtype=np.float32) for o in outputs)
 
     def postprocess(
@@ -192,27 +174,12 @@ class OnnxFaceDetector:
         frame_hw: tuple[int, int],
         options: DetectOptions,
     ) -> FaceDetections:
-        box_deltas, scores, landmark_deltas = raw
-        height, width = input_hw
-        priors = prior_boxes(self.info.anchors, height, width)
-        if len(priors) != len(scores):
-            raise ModelMetadataError(
-                f"{self.path.name}: model gave {len(scores)} predictions, its anchor metadata implies {len(priors)}"
-            )
-        face_scores = scores[:, 1]
-        candidates = np.flatnonzero(face_scores > options.confidence)
-        if candidates.size > options.pre_nms_top_k:
-            candidates = candidates[np.argsort(-face_scores[candidates])[: options.pre_nms_top_k]]
-        if candidates.size == 0:
+        found = self.decoder.decode(list(raw), input_hw, scale, options.pre_nms_top_k, options.confidence)
+        if found is None:
             return FaceDetections.empty()
-        variances = self.info.anchors.variances
-        picked_priors = priors[candidates]
-        to_pixels = np.array([width, height], dtype=np.float32) / scale
-        xyxy = decode_boxes(box_deltas[candidates], picked_priors, variances) * np.tile(to_pixels, 2)
-        points = decode_landmarks(landmark_deltas[candidates], picked_priors, variances) * to_pixels
+        xyxy, points, conf = found
         frame_h, frame_w = frame_hw
         np.clip(xyxy, 0, [frame_w, frame_h, frame_w, frame_h], out=xyxy)
-        conf = face_scores[candidates]
         finite = np.isfinite(xyxy).all(axis=1) & np.isfinite(points).all(axis=(1, 2)) & np.isfinite(conf)
         xyxy, points, conf = xyxy[finite], points[finite], conf[finite]
         keep = nms(xyxy, conf, options.nms_iou)[: options.max_faces]

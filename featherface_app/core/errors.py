@@ -31,3 +31,10 @@ class RecordingError(FeatherFaceError):
 
 class DatasetError(FeatherFaceError):
     """An evaluation data set is missing, unreadable, or malformed (gt.json, images)."""
+
+
+def describe(exc: BaseException) -> str:
+    """A message for the user: our own errors already read well, others get their type name."""
+    if isinstance(exc, FeatherFaceError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

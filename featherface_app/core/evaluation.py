@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from .detector import DetectOptions, OnnxFaceDetector
+from .detector import DetectOptions, FaceDetector, load_detector
 from .errors import DatasetError, FeatherFaceError
 from .paths import app_root
 
@@ -229,7 +229,7 @@ def wider_ap(
 
 
 def predict_dataset(
-    detector: OnnxFaceDetector,
+    detector: FaceDetector,
     data_dir: Path | str,
     gt: Mapping[str, ImageTruth],
     options: DetectOptions,
@@ -251,7 +251,7 @@ def predict_dataset(
 
 
 def evaluate_detector(
-    detector: OnnxFaceDetector,
+    detector: FaceDetector,
     data_dir: Path | str,
     confidence: float = 0.02,
     nms_iou: float = 0.4,
@@ -308,7 +308,7 @@ def run_cli(args: argparse.Namespace) -> int:
     try:
         load_wider_gt(data_dir)  # fail on bad data before loading any model
         for model_path in args.model:
-            detector = OnnxFaceDetector(model_path, threads=args.threads)
+            detector = load_detector(model_path, threads=args.threads)
 
             def report(done: int, total: int, name: str = detector.name) -> None:
                 if done % 20 == 0 or done == total:

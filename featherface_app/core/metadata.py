@@ -23,10 +23,12 @@ OUTPUT_WIDTHS = {"boxes": 4, "scores": 2, "landmarks": 10}
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """Everything the app needs to run a RetinaFace-family model, read from its ONNX file."""
+    """Everything the app needs to run a model, read from its ONNX file; ``family`` picks the
+    output decoder (``retinaface`` or ``yunet``, see :mod:`featherface_app.core.families`)."""
 
     name: str
     variant: str
+    family: str = "retinaface"
     version: str = "unknown"
     parameters: int | None = None
     input_name: str = "input"
@@ -46,6 +48,7 @@ class ModelInfo:
             "schema": SCHEMA_VERSION,
             "name": self.name,
             "variant": self.variant,
+            "family": self.family,
             "version": self.version,
             "parameters": self.parameters,
             "input": {
@@ -132,15 +135,21 @@ def parse_metadata(text: str) -> ModelInfo:
     size_multiple = inp.get("size_multiple", 32)
     if not isinstance(size_multiple, int) or isinstance(size_multiple, bool) or not 1 <= size_multiple <= 256:
         raise ModelMetadataError(f"metadata field 'input.size_multiple' must be an integer in 1..256, got {size_multiple!r:.40}")
+    family = data.get("family", "retinaface")
+    if not isinstance(family, str):
+        raise ModelMetadataError(f"metadata field 'family' has type {type(family).__name__}")
     outputs = _require(data, "outputs", dict, "")
     output_names: dict[str, str] = {}
-    for role in OUTPUT_ROLES:
-        output_names[role] = _require(outputs, role, str, "outputs.")
-    anchors_json = _require(data, "anchors", dict, "")
-    try:
-        anchors = AnchorConfig.from_json(anchors_json)
-    except ValueError as exc:
-        raise ModelMetadataError(f"metadata field 'anchors': {exc}") from exc
+    roles = OUTPUT_ROLES if family == "retinaface" else tuple(outputs)
+    for role in roles:
+        output_names[str(role)] = _require(outputs, role, str, "outputs.")
+    anchors = AnchorConfig()
+    if family == "retinaface":  # the other families have no anchors
+        anchors_json = _require(data, "anchors", dict, "")
+        try:
+            anchors = AnchorConfig.from_json(anchors_json)
+        except ValueError as exc:
+            raise ModelMetadataError(f"metadata field 'anchors': {exc}") from exc
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ModelMetadataError("metadata field 'defaults' must be an object")
@@ -148,6 +157,7 @@ def parse_metadata(text: str) -> ModelInfo:
     return ModelInfo(
         name=name[:200],
         variant=variant[:100],
+        family=family[:40],
         version=str(version)[:100],
         parameters=parameters,
         input_name=input_name,

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from .annotate import SECOND_STYLE, SIDE_BY_SIDE_GAP, AnnotationStyle, draw_faces, draw_hud, side_by_side, to_bgr
 from .compare import Agreement, match_faces
 from .detections import FrameResult
-from .detector import Detection, DetectOptions, OnnxFaceDetector
+from .detector import Detection, DetectOptions, FaceDetector
 from .errors import ModelMetadataError, ModelRunError
 from .sources import Frame
 
@@ -81,14 +81,14 @@ class FrameProcessor:
 
     def __init__(
         self,
-        detectors: Mapping[str, OnnxFaceDetector] | None = None,
+        detectors: Mapping[str, FaceDetector] | None = None,
         active: str | None = None,
         options: DetectOptions | None = None,
         show_landmarks: bool = True,
         style: AnnotationStyle = AnnotationStyle(),
     ) -> None:
         self._lock = threading.Lock()
-        self._detectors: dict[str, OnnxFaceDetector] = dict(detectors or {})
+        self._detectors: dict[str, FaceDetector] = dict(detectors or {})
         if active is not None and active not in self._detectors:
             raise ValueError(f"unknown model '{active}'; loaded: {sorted(self._detectors)}")
         self._settings = _Settings(
@@ -113,7 +113,7 @@ class FrameProcessor:
         if name not in self._detectors:
             raise ValueError(f"unknown model '{name}'; loaded: {sorted(self._detectors)}")
 
-    def add_detector(self, name: str, detector: OnnxFaceDetector) -> None:
+    def add_detector(self, name: str, detector: FaceDetector) -> None:
         """Register (or replace) a warm detector; the first one added becomes active."""
         with self._lock:
             self._detectors[name] = detector
@@ -163,7 +163,7 @@ class FrameProcessor:
         with self._lock:
             return list(self._detectors)
 
-    def detector(self, name: str) -> OnnxFaceDetector:
+    def detector(self, name: str) -> FaceDetector:
         with self._lock:
             self._require(name)
             return self._detectors[name]

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .detector import OnnxFaceDetector
+from .detector import FaceDetector, load_detector
 from .paths import bundled_models_dir, user_models_dir
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class ModelRegistry:
         self.dirs = [Path(d) for d in (default_model_dirs() if dirs is None else dirs)]
         self.threads = threads
         self._lock = threading.Lock()
-        self._loaded: dict[Path, OnnxFaceDetector] = {}
+        self._loaded: dict[Path, FaceDetector] = {}
 
     def available(self) -> list[Path]:
         """Every ``*.onnx`` in the folders, sorted by name within each folder, without duplicates."""
@@ -61,20 +61,20 @@ class ModelRegistry:
                     found.append(path)
         return found
 
-    def load(self, path: Path | str) -> OnnxFaceDetector:
+    def load(self, path: Path | str) -> FaceDetector:
         """The warm detector for ``path`` (loaded on first use); raises ``ModelLoadError``."""
         key = Path(path).resolve()
         with self._lock:
             cached = self._loaded.get(key)
         if cached is not None:
             return cached
-        detector = OnnxFaceDetector(key, threads=self.threads)  # outside the lock: may take seconds
+        detector = load_detector(key, threads=self.threads)  # outside the lock: may take seconds
         with self._lock:
             detector = self._loaded.setdefault(key, detector)
         log.info("loaded model %s (%s) from %s", detector.name, detector.info.variant, key)
         return detector
 
-    def loaded(self) -> dict[Path, OnnxFaceDetector]:
+    def loaded(self) -> dict[Path, FaceDetector]:
         with self._lock:
             return dict(self._loaded)
 

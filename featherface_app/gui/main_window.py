@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         a = self.commands
         self.worker.frame_ready.connect(self._on_frame_ready)
         self.worker.failed.connect(self._on_processing_failed)
+        self.worker.sink_failed.connect(lambda _sink, message: self.show_error(f"Output stopped: {message}"))
         self.sources.opened.connect(self._on_source_opened)
         self.sources.open_failed.connect(self._on_source_open_failed)
         self.sources.ended.connect(self._on_source_ended)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from featherface_app.core.detector import OnnxFaceDetector
+from featherface_app.core.detector import FaceDetector
 from featherface_app.core.pipeline import FrameProcessor
 from featherface_app.core.registry import unique_label
 
@@ -23,7 +23,7 @@ from .worker import Job, JobRunner
 
 log = logging.getLogger(__name__)
 
-Loader = Callable[[Path], OnnxFaceDetector]
+Loader = Callable[[Path], FaceDetector]
 
 
 @dataclass
@@ -32,7 +32,7 @@ class ModelEntry:
 
     path: Path
     name: str = ""
-    detector: OnnxFaceDetector | None = None
+    detector: FaceDetector | None = None
 
     @property
     def ready(self) -> bool:
@@ -97,7 +97,7 @@ class ModelCatalogue(QObject):
         self.changed.emit()
         return entry
 
-    def _on_loaded(self, job: Job, detector: OnnxFaceDetector) -> None:
+    def _on_loaded(self, job: Job, detector: FaceDetector) -> None:
         entry: ModelEntry = job.context["entry"]
         if entry not in self.entries:  # removed while loading
             return

@@ -1,8 +1,8 @@
 """Threads the GUI owns: the inference worker and a background job runner.
 
-:class:`InferenceWorker` takes the newest frame from the capture mailbox, runs the core
-:class:`~featherface_app.core.pipeline.FrameProcessor` on it and hands the annotated result to the
-GUI — only after the GUI acknowledged the previous one, so a slow paint drops frames instead of
+:class:`InferenceWorker` drives the core :class:`~featherface_app.core.loop.FrameLoop` (newest
+frame from the capture mailbox → processor → sinks); its last sink hands the annotated result to
+the GUI — only after the GUI acknowledged the previous one, so a slow paint drops frames instead of
 queueing them. :class:`JobRunner` runs blocking calls (loading a model, opening a camera,
 finalising a recording) so the GUI thread never waits on them.
 
@@ -21,61 +21,75 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from featherface_app.core.errors import FeatherFaceError
+from featherface_app.core.errors import describe
+from featherface_app.core.loop import POLL_S, FrameLoop, Sink
 from featherface_app.core.mailbox import LatestMailbox
 from featherface_app.core.pipeline import FrameProcessor, ProcessedFrame
 from featherface_app.core.sources import Frame
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.05
 STOP_TIMEOUT_MS = 5000
 
-FrameSink = Callable[[ProcessedFrame], None]
+__all__ = ["POLL_S", "InferenceWorker", "Job", "JobRunner", "describe"]
 
 
-def describe(exc: BaseException) -> str:
-    """A message for the user: our own errors already read well, others get their type name."""
-    if isinstance(exc, FeatherFaceError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+class _ViewSink:
+    """The loop's last sink: hands the frame to the GUI thread and closes the gate until the
+    GUI acknowledges it (worker thread)."""
+
+    def __init__(self, worker: InferenceWorker) -> None:
+        self.worker = worker
+
+    def write(self, processed: ProcessedFrame) -> None:
+        self.worker._consumed.clear()
+        self.worker.frame_ready.emit(processed)
+
+    def close(self) -> None:
+        """The view outlives the loop."""
 
 
 class InferenceWorker(QThread):
-    """Runs ``processor.process`` on the newest frame; lives on its own thread.
+    """Drives the core :class:`FrameLoop` on the newest frame; lives on its own thread.
 
     Signals (queued to the GUI thread): ``frame_ready(ProcessedFrame)``; ``failed(str)`` when a
     frame cannot be processed (reported once per distinct message, the loop goes on);
-    ``sink_failed(str)`` when the frame sink (the recorder) raised — the sink is then removed.
+    ``sink_failed(sink, str)`` when a sink (the recorder) raised — the loop has removed it.
     """
 
     frame_ready = Signal(object)
     failed = Signal(str)
-    sink_failed = Signal(str)
+    sink_failed = Signal(object, str)
 
     def __init__(self, processor: FrameProcessor, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("InferenceWorker")
         self.processor = processor
-        self._lock = threading.Lock()
-        self._mailbox: LatestMailbox[Frame] | None = None
-        self._sink: FrameSink | None = None
         self._consumed = threading.Event()
         self._consumed.set()
         self._stop = threading.Event()
-        self.frames_processed = 0
-        self.errors = 0
+        self._last_error = ""
+        self.loop = FrameLoop(processor, sinks=[_ViewSink(self)], on_error=self._on_error, on_sink_failed=self._on_sink_failed)
+
+    @property
+    def frames_processed(self) -> int:
+        return self.loop.frames_processed
+
+    @property
+    def errors(self) -> int:
+        return self.loop.errors
 
     # -- control, from the GUI thread --------------------------------------------------------
     def set_mailbox(self, mailbox: LatestMailbox[Frame] | None) -> None:
         """Read frames from ``mailbox`` from now on (None: idle)."""
-        with self._lock:
-            self._mailbox = mailbox
+        self.loop.set_mailbox(mailbox)
 
-    def set_sink(self, sink: FrameSink | None) -> None:
-        """Also pass every processed frame to ``sink`` on the worker thread (the recorder)."""
-        with self._lock:
-            self._sink = sink
+    def add_sink(self, sink: Sink) -> None:
+        """Also pass every processed frame to ``sink`` on the worker thread, before the view."""
+        self.loop.add_sink(sink, first=True)
+
+    def remove_sink(self, sink: Sink) -> None:
+        self.loop.remove_sink(sink)
 
     def acknowledge(self) -> None:
         """The GUI has taken the last frame; the worker may deliver the next one."""
@@ -89,47 +103,21 @@ class InferenceWorker(QThread):
 
     # -- the worker thread ---------------------------------------------------------------------
     def run(self) -> None:
-        last_error = ""
         while not self._stop.is_set():
             if not self._consumed.wait(POLL_S):
                 continue
-            with self._lock:
-                mailbox = self._mailbox
-            if mailbox is None:
-                self._stop.wait(POLL_S)
-                continue
-            frame = mailbox.take(timeout=POLL_S)
-            if frame is None or self._stop.is_set():
-                continue
-            try:
-                processed = self.processor.process(frame)
-            except Exception as exc:  # every fault reaches the user; the loop carries on
-                self.errors += 1
-                message = describe(exc)
-                if message != last_error:
-                    log.error("processing frame %d failed: %s", frame.index, message)
-                    self.failed.emit(message)
-                    last_error = message
-                continue
-            last_error = ""
-            self.frames_processed += 1
-            self._feed_sink(processed)
-            self._consumed.clear()
-            self.frame_ready.emit(processed)
+            if self.loop.step(POLL_S) is not None:
+                self._last_error = ""
 
-    def _feed_sink(self, processed: ProcessedFrame) -> None:
-        with self._lock:
-            sink = self._sink
-        if sink is None:
-            return
-        try:
-            sink(processed)
-        except Exception as exc:
-            with self._lock:
-                if self._sink is sink:
-                    self._sink = None
-            log.error("frame sink failed: %s", exc)
-            self.sink_failed.emit(describe(exc))
+    def _on_error(self, exc: Exception, frame: Frame) -> None:
+        message = describe(exc)
+        if message != self._last_error:
+            log.error("processing frame %d failed: %s", frame.index, message)
+            self.failed.emit(message)
+            self._last_error = message
+
+    def _on_sink_failed(self, sink: Sink, exc: Exception) -> None:
+        self.sink_failed.emit(sink, describe(exc))
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Shared pieces of the reliability tests: real video files, tiny ONNX models built with
 ``onnx.helper``, a Qt-free inference thread and resource sampling.
 
-The inference thread is the GUI's ``InferenceWorker`` loop without Qt (take the newest frame from
-the mailbox, run the real :class:`FrameProcessor`, feed an optional real :class:`Recorder`), so the
-core can be soaked without a window. Imported by the test modules through ``conftest.py``.
+The inference thread drives the core :class:`FrameLoop` — the same loop the GUI's
+``InferenceWorker`` drives — with a real :class:`Recorder` as an optional sink, so the core can be
+soaked without a window. Imported by the test modules through ``conftest.py``.
 """
 
 from __future__ import annotations
@@ -32,11 +32,13 @@ from onnx import TensorProto, helper, numpy_helper
 
 from featherface_app.core.anchors import AnchorConfig
 from featherface_app.core.errors import CameraError
+from featherface_app.core.loop import FrameLoop, Sink
 from featherface_app.core.mailbox import LatestMailbox
 from featherface_app.core.metadata import METADATA_KEY, ModelInfo
 from featherface_app.core.paths import sample_clip_path
 from featherface_app.core.pipeline import FrameProcessor, ProcessedFrame
 from featherface_app.core.recorder import Recorder
+from featherface_app.core.sinks import RecorderSink
 from featherface_app.core.sources import Frame
 
 # -- media -------------------------------------------------------------------------------------
@@ -245,10 +247,12 @@ class StallingCamera:
 
 
 class InferenceThread:
-    """Newest frame from ``mailbox`` → ``processor.process`` → optional ``recorder``, on a thread.
+    """The core :class:`FrameLoop` on a thread: newest frame from ``mailbox`` → ``processor`` →
+    sinks (a :class:`RecorderSink` for ``recorder``, then this object's own progress sink).
 
     Ends when stopped or when the mailbox is closed and empty. Every exception from ``process``
-    is kept in ``errors`` and the loop goes on, as the GUI worker does.
+    is kept in ``errors`` and the loop goes on, as in the GUI worker; a sink the loop dropped is
+    kept in ``sink_errors``.
     """
 
     def __init__(self, processor: FrameProcessor, mailbox: LatestMailbox[Frame], recorder: Recorder | None = None) -> None:
@@ -262,7 +266,13 @@ class InferenceThread:
         self.finished = threading.Event()
         self._progress = threading.Condition()
         self._stop = threading.Event()
+        sinks: list[Sink] = [RecorderSink(recorder)] if recorder is not None else []
+        self.loop = FrameLoop(processor, mailbox, [*sinks, self], on_error=self._on_error)
         self._thread = threading.Thread(target=self._run, name="inference", daemon=True)
+
+    @property
+    def sink_errors(self) -> list[tuple[Sink, Exception]]:
+        return self.loop.sink_errors
 
     def start(self) -> InferenceThread:
         self._thread.start()
@@ -274,31 +284,28 @@ class InferenceThread:
 
     def _run(self) -> None:
         try:
-            while not self._stop.is_set():
-                frame = self.mailbox.take(timeout=0.05)
-                if frame is None:
-                    if self.mailbox.closed:
-                        break
-                    continue
-                try:
-                    processed = self.processor.process(frame)
-                except Exception as exc:  # kept for the test to judge; the loop goes on
-                    with self._progress:
-                        self.errors.append(exc)
-                        self._progress.notify_all()
-                    continue
-                if self.recorder is not None:
-                    self.recorder.write(processed.image_bgr, processed.captured_ns)
-                with self._progress:
-                    self.processed += 1
-                    self.last = processed
-                    for result in processed.results:
-                        self.models[result.model_name] += 1
-                    self._progress.notify_all()
+            self.loop.run(self._stop)
         finally:
             self.finished.set()
             with self._progress:
                 self._progress.notify_all()
+
+    def _on_error(self, exc: Exception, frame: Frame) -> None:
+        with self._progress:  # kept for the test to judge; the loop goes on
+            self.errors.append(exc)
+            self._progress.notify_all()
+
+    def write(self, processed: ProcessedFrame) -> None:
+        """The progress sink: counts and keeps the last frame."""
+        with self._progress:
+            self.processed += 1
+            self.last = processed
+            for result in processed.results:
+                self.models[result.model_name] += 1
+            self._progress.notify_all()
+
+    def close(self) -> None:
+        """Nothing to release."""
 
     def wait_until(self, predicate: Callable[[InferenceThread], bool], timeout: float = 60.0) -> bool:
         """Wait until ``predicate(self)`` holds (checked on every processed frame or error)."""
