@@ -135,3 +135,21 @@ def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
         yield SmallDisk(mount_point)
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def yunet_model_path(shared_dir: Path) -> Path:
+    """YuNet-n from ``../shared/peers`` (a second model family; read in place, never copied)."""
+    path = shared_dir / "peers" / "yunet_n_dynamic.onnx"
+    if not path.is_file():
+        _missing(f"YuNet reference model {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def foreign_retinaface_path(shared_dir: Path) -> Path:
+    """A RetinaFace export without our metadata (outputs ``loc``/``conf``/``iou``)."""
+    path = shared_dir / "peers" / "retinaface_mbnet0.25.onnx"
+    if not path.is_file():
+        _missing(f"foreign RetinaFace model {path}")
+    return path

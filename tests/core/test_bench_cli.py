@@ -108,3 +108,19 @@ def test_bad_arguments_give_usage_errors(capsys: pytest.CaptureFixture[str]) -> 
             main(argv)
         assert stop.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_detect_reports_a_failing_output_on_stderr_and_in_the_exit_code(tmp_path: Path, teacher_model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photo = tmp_path / "astronaut.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    out = tmp_path / "out"
+    (out / "astronaut_annotated.png").mkdir(parents=True)  # the PNG cannot be written: a folder is in the way
+    assert main(["detect", str(photo), "--model", str(teacher_model_path), "--out", str(out)]) == 1
+    (entry,) = json.loads((out / "detections.json").read_text(encoding="utf-8"))["inputs"]
+    assert "Cannot write" in entry["error"] and len(entry["frames"][0]["faces"]) == 1  # the other sinks still ran
+    rows = (out / "detections.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("input,frame,face,score,x1,y1,x2,y2,landmark0_x") and len(rows) == 2
+    (out / "detections.csv").unlink()
+    (out / "detections.csv").mkdir()
+    assert main(["detect", str(photo), "--model", str(teacher_model_path), "--out", str(out)]) == 1
+    assert "detections.csv" in capsys.readouterr().err

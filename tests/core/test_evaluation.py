@@ -354,3 +354,10 @@ def test_cli_reports_missing_model_and_data(
     (data / "images" / sorted(json.loads((data / "gt.json").read_text()))[0]).unlink()
     assert run_cli(parse_cli(["--model", str(teacher_model_path), "--data", str(data)])) == 2
     assert "cannot read image" in capsys.readouterr().err
+
+
+def test_cli_evaluates_a_yunet_model(yunet_model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = subset_dir(wider_val_dir, tmp_path / "data", 4)
+    assert run_cli(parse_cli(["--model", str(yunet_model_path), "--data", str(data), "--json", "--threads", "1"])) == 0
+    (row,) = json.loads(capsys.readouterr().out)["results"]
+    assert row["model"] == "yunet_n_dynamic" and row["images"] == 4 and 0.3 < row["easy"] <= 1.0

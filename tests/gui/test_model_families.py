@@ -1,0 +1,53 @@
+"""A second model family in the real window, and a failing frame-loop sink reaching the banner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from featherface_app.core.errors import FeatherFaceError
+from featherface_app.core.pipeline import ProcessedFrame
+
+
+def test_yunet_runs_as_model_b_in_compare_and_as_model_a(qtbot, make_window, helpers, faces_video: Path, two_models: list[Path], yunet_model_path: Path) -> None:
+    window = make_window(source=faces_video, models=[two_models[0], yunet_model_path])
+    helpers.models(qtbot, window)
+    names = window.ready_model_names()
+    assert "yunet_n_dynamic" in names
+    qtbot.keyClick(window, Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: window.last_frame is not None and len(window.last_frame.results) == 2, timeout=20_000)
+    helpers.frames(qtbot, window, 3)
+    assert {r.model_name for r in window.last_frame.results} == set(names)
+    assert window.last_frame.agreement is not None
+    window.select_model("yunet_n_dynamic")
+    qtbot.waitUntil(lambda: window.last_frame.results[0].model_name == "yunet_n_dynamic", timeout=20_000)
+    qtbot.waitUntil(lambda: helpers.faces(window) > 0, timeout=20_000)
+    assert window.worker.errors == 0
+
+
+class FullDisk:
+    """A sink whose disk fills up on the third frame."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def write(self, processed: ProcessedFrame) -> None:
+        if self.written == 2:
+            raise FeatherFaceError("Cannot write detections.csv: No space left on device")
+        self.written += 1
+
+    def close(self) -> None:
+        """Nothing open."""
+
+
+def test_a_failing_sink_is_dropped_and_shown_in_the_banner(qtbot, make_window, helpers, faces_video: Path) -> None:
+    window = make_window(source=faces_video)
+    helpers.frames(qtbot, window, 2)
+    sink = FullDisk()
+    with qtbot.waitSignal(window.worker.sink_failed, timeout=20_000):
+        window.worker.add_sink(sink)
+    qtbot.waitUntil(lambda: window.banner.isVisible() and "No space left" in window.banner.text(), timeout=10_000)
+    assert window.banner.level == "error" and sink not in window.worker.loop.sinks
+    helpers.frames(qtbot, window, 3)  # the video goes on
+    assert sink.written == 2
