@@ -86,9 +86,13 @@ def init_backbone(net: nn.Module, source: str) -> str:
 
 
 def weights_digest(net: nn.Module) -> str:
-    """A short SHA-256 of every parameter and buffer, to compare replicas across ranks."""
+    """A short SHA-256 of every parameter, to compare replicas across ranks.
+
+    BatchNorm statistics are left out: DDP copies rank 0's at every forward, so after the last
+    step each rank holds those of its own last batch; the saved model has rank 0's.
+    """
     digest = hashlib.sha256()
-    for key, value in sorted(net.state_dict().items()):
+    for key, value in sorted(net.named_parameters()):
         digest.update(key.encode())
         digest.update(value.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:16]
@@ -143,6 +147,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--limit-images", type=int, default=0, help="train on the first N images only (smoke runs)")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--stop-after-steps", type=int, default=0,
+                   help="checkpoint and stop after N steps of this invocation (train in slices; re-run to resume)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -215,11 +221,12 @@ def train(args: argparse.Namespace) -> Path:
     last_checkpoint = started
     net.train()
     running: dict[str, float] = {}
-    while step < total_steps:
+    stop_at = step + args.stop_after_steps if args.stop_after_steps else total_steps
+    while step < min(stop_at, total_steps):
         if sampler is not None:
             sampler.set_epoch(step // len(loader))
         for images, targets in loader:
-            if step >= total_steps:
+            if step >= min(stop_at, total_steps):
                 break
             images = images.to(device)
             targets = [t.to(device) for t in targets]
@@ -256,6 +263,11 @@ def train(args: argparse.Namespace) -> Path:
                 save(last)
                 last_checkpoint = now
     save(last)
+    if step < total_steps:
+        log.info("stopped at step %d/%d as asked; run the same command again to resume", step, total_steps)
+        if world > 1:
+            dist.destroy_process_group()
+        return last
     if world > 1:
         digests: list[str | None] = [None] * world
         dist.all_gather_object(digests, weights_digest(net))
