@@ -13,6 +13,7 @@ and to ``<user data folder>/logs/featherface.log``; uncaught errors reach the wi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import signal
@@ -26,13 +27,16 @@ from PySide6.QtCore import QCoreApplication, QEvent, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 from featherface_app import __version__
+from featherface_app.core.errors import RecordingError
 from featherface_app.core.paths import APP_DIR_NAME, default_user_data_dir, resources_dir, set_user_data_dir_provider
+from featherface_app.core.recorder import check_output_folder
+from featherface_app.desktop_entry import APP_ID as DESKTOP_ID
 from featherface_app.logs import add_log_file
 
 from .error_report import ErrorReporter
 from .icons import icon
 from .main_window import LaunchOptions, MainWindow
-from .settings import APPLICATION, ORGANISATION
+from .settings import APPLICATION, ORGANISATION, default_output_dir
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +82,7 @@ def application() -> QApplication:
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(DESKTOP_ID)  # Wayland app_id: the installed .desktop file (desktop_entry)
     app.setWindowIcon(icon("app"))
     apply_style(app)
     return app
@@ -141,10 +146,58 @@ def run_gui(args: argparse.Namespace, window_factory: Callable[[LaunchOptions], 
         reporter.uninstall()
 
 
+def usable_output_dir(options: LaunchOptions) -> tuple[LaunchOptions, str | None]:
+    """Drop an ``--output-dir`` that cannot be written (so it is neither used nor remembered);
+    returns the options to use and the warning to show, if any."""
+    if options.output_dir is None:
+        return options, None
+    try:
+        check_output_folder(options.output_dir)
+    except RecordingError as exc:
+        return dataclasses.replace(options, output_dir=None), f"{exc}. The --output-dir folder is not used (nor remembered)."
+    return options, None
+
+
+def check_window_output_dir(window: MainWindow) -> str | None:
+    """Prove the folder the window will record into can be written; fall back to the default
+    folder when the remembered one cannot (gone, read-only, full). Returns the warning, if any."""
+    current = window.output_dir()
+    try:
+        check_output_folder(current)
+        return None
+    except RecordingError as exc:
+        problem = str(exc)
+    fallback = default_output_dir()
+    if fallback != current:
+        try:
+            check_output_folder(fallback)
+        except RecordingError as exc:
+            return f"{problem}. The default folder cannot be used either ({exc}); choose another one (File → Output folder)."
+        window.set_output_dir(fallback)
+        return f"{problem}. Recordings and screenshots go to {fallback} instead."
+    return f"{problem}. Choose another output folder before recording."
+
+
+def prepare_recording(window: MainWindow, warning: str | None = None) -> None:
+    """Start-up wiring for recording: check the output folder (warn, fall back), repair the
+    recordings a crash or kill left without a duration (and say so), let a pause pause the file.
+
+    TODO(main_window owner): the pause line belongs in ``MainWindow._on_pause_toggled``; it is
+    idempotent, so it may stay here until then.
+    """
+    warnings = [w for w in (warning, check_window_output_dir(window)) if w]
+    for message in warnings:
+        window.show_warning(message)
+    window.recording.repaired.connect(lambda message: window.show_info(message, banner=not warnings))
+    window.recording.repair(window.output_dir())
+    window.commands.pause.toggled.connect(window.recording.set_paused)
+
+
 def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorReporter, window_factory: Callable[[LaunchOptions], MainWindow]) -> int:
     quit_after = getattr(args, "quit_after", None)
+    options, output_warning = usable_output_dir(launch_options(args))
     try:
-        window = window_factory(launch_options(args))
+        window = window_factory(options)
     except Exception as exc:  # whatever it is, the user gets a readable dialog, not a silent exit
         log.exception("the window could not start")
         box = reporter.show_dialog("FeatherFace Live cannot start", f"The window could not start:\n{type(exc).__name__}: {exc}",
@@ -161,6 +214,7 @@ def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorRepo
         QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
         return 1
     reporter.show_in_window = window.show_error
+    prepare_recording(window, output_warning)
     if quit_after is not None:
         QTimer.singleShot(round(quit_after * 1000), window.close)
     # The idle timer lets Python run its signal handlers while Qt's event loop is in C++.

@@ -111,12 +111,25 @@ def test_write_failure_mid_recording_is_reported_and_the_file_kept(qtbot, make_w
         with qtbot.waitSignal(window.recording.failed, timeout=120_000) as failed:
             start_recording(qtbot, window)
     summary: RecordingSummary = finished.args[0]
-    assert "stopped after" in failed.args[0]
-    assert window.banner.level == "error" and "stopped after" in window.banner.text()
+    kept = count_frames(summary.path)
+    assert failed.args[0] == f"Recording stopped: file size limit reached (File too large); {kept} frames kept in {summary.path}"
+    assert window.banner.level == "error" and "frames kept in" in window.banner.text()
     assert not window.commands.record.isChecked() and not window.recording.recording
     assert summary.error is not None and summary.path.stat().st_size <= file_size_limit
-    assert count_frames(summary.path) >= 1  # what was written before the failure still plays
+    assert summary.frames == kept >= 1  # what was written before the failure still plays, and is counted truly
     helpers.frames(qtbot, window, 2)  # and the app goes on
+
+
+def test_a_recording_stopped_before_its_first_frame_says_so_and_leaves_no_file(qtbot, make_window, helpers, tmp_path: Path) -> None:
+    window = make_window(source="sample", output_dir=tmp_path / "clips")
+    helpers.frames(qtbot, window, 2)
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # paused: no frame can reach the recorder
+    qtbot.waitUntil(lambda: window.sources.held, timeout=10_000)
+    path = start_recording(qtbot, window)
+    with qtbot.waitSignal(window.recording.failed, timeout=30_000) as failed:
+        qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert "Nothing was recorded" in failed.args[0]
+    assert not path.exists() and window.last_recording is None  # never "Saved ? (0 frames)"
 
 
 def test_unwritable_output_folder(qtbot, make_window, helpers, tmp_path: Path) -> None:
@@ -133,6 +146,7 @@ def test_unwritable_output_folder(qtbot, make_window, helpers, tmp_path: Path) -
 
     window.set_output_dir(tmp_path / "fine")  # the user picks another folder: recording works
     start_recording(qtbot, window)
+    qtbot.waitUntil(lambda: window.recording.recorder is not None and window.recording.recorder.frames_written >= 1, timeout=20_000)
     with qtbot.waitSignal(window.recording.finished, timeout=30_000):
         qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     helpers.frames(qtbot, window, 2)
