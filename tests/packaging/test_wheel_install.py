@@ -48,3 +48,11 @@ def test_installed_wheel_runs_self_test_and_detect_elsewhere(built_wheel: Path, 
     out = _run([str(script), "detect", "--max-frames", "3", "--out", "found", str(Path(where.strip()) / "resources" / "sample.mp4")], work, env)
     assert (work / "found" / "detections.json").is_file(), out
     assert not (home / ".cache" / "Microsoft").exists()
+
+    # The wheel's own desktop entry starts the wheel's script.
+    env["XDG_DATA_HOME"] = str(base / "data")
+    out = _run([str(script), "--install-desktop-entry"], work, env)
+    desktop = base / "data" / "applications" / "org.featherface.live.desktop"
+    assert f'Exec="{script}"' in desktop.read_text(encoding="utf-8"), out
+    _run([str(script), "--uninstall-desktop-entry"], work, env)
+    assert not desktop.exists()
