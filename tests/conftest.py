@@ -153,3 +153,109 @@ def foreign_retinaface_path(shared_dir: Path) -> Path:
     if not path.is_file():
         _missing(f"foreign RetinaFace model {path}")
     return path
+
+
+class StreamServer:
+    """A real HTTP server on 127.0.0.1 (own thread) for network-stream tests.
+
+    ``files[name] = bytes`` are served with Range support (as a web server serves a video);
+    ``live[name] = (bytes, cut_after)`` are sent without a length, as a live stream is, and the
+    connection is dropped after ``cut_after`` bytes (the sender vanished). ``auth`` ("user:pass")
+    makes every request need HTTP Basic authentication. ``requests`` counts GET requests per path.
+    """
+
+    def __init__(self) -> None:
+        import base64
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.files: dict[str, bytes] = {}
+        self.live: dict[str, tuple[bytes, int]] = {}
+        self.auth: str | None = None
+        self.requests: dict[str, int] = {}
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+                name = self.path.lstrip("/")
+                server.requests[name] = server.requests.get(name, 0) + 1
+                if server.auth is not None:
+                    expected = "Basic " + base64.b64encode(server.auth.encode()).decode()
+                    if self.headers.get("Authorization") != expected:
+                        self.send_response(401)
+                        self.send_header("WWW-Authenticate", 'Basic realm="test"')
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                try:
+                    if name in server.live:
+                        data, cut_after = server.live[name]
+                        self.send_response(200)
+                        self.send_header("Content-Type", "video/mp2t")
+                        self.end_headers()
+                        self.wfile.write(data[:cut_after])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    data = server.files.get(name)
+                    if data is None:
+                        self.send_error(404)
+                        return
+                    start, end = 0, len(data) - 1
+                    ranged = self.headers.get("Range", "").removeprefix("bytes=")
+                    if ranged:
+                        first, _, last = ranged.partition("-")
+                        start, end = int(first or 0), int(last) if last else len(data) - 1
+                    self.send_response(206 if ranged else 200)
+                    self.send_header("Accept-Ranges", "bytes")
+                    self.send_header("Content-Length", str(end - start + 1))
+                    if ranged:
+                        self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+                    self.end_headers()
+                    self.wfile.write(data[start : end + 1])
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="stream-server", daemon=True)
+        self._thread.start()
+
+    def url(self, name: str, credentials: str | None = None) -> str:
+        who = f"{credentials}@" if credentials else ""
+        return f"http://{who}127.0.0.1:{self.port}/{name}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def stream_server() -> Iterator[StreamServer]:
+    server = StreamServer()
+    yield server
+    server.close()
+
+
+def mpegts_bytes(frames: int = 100, size: tuple[int, int] = (160, 120), fps: int = 25) -> bytes:
+    """An H.264 MPEG-TS stream (the format of live broadcast and many IP cameras), made with PyAV."""
+    import io
+
+    import av
+    import numpy as np
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mpegts") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"tune": "zerolatency", "g": str(fps)}
+        for i in range(frames):
+            image = np.full((size[1], size[0], 3), (i * 5 % 256, 120, 200), np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")))
+        container.mux(stream.encode(None))
+    return buffer.getvalue()
