@@ -259,3 +259,9 @@ def mpegts_bytes(frames: int = 100, size: tuple[int, int] = (160, 120), fps: int
             container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")))
         container.mux(stream.encode(None))
     return buffer.getvalue()
+
+
+@pytest.fixture
+def make_mpegts():
+    """:func:`mpegts_bytes` for tests (pytest's importlib mode makes conftest hard to import)."""
+    return mpegts_bytes

@@ -1,20 +1,27 @@
-"""Frame sources: camera, video file, still image and the bundled sample clip, behind one protocol.
+"""Frame sources: camera, network stream, video file, still image and the bundled sample clip,
+behind one protocol.
 
 Every source hands out BGR ``uint8`` frames (``Frame``) from ``read()``; ``None`` means the stream
 ended normally, a fault raises :class:`SourceError` (:class:`CameraError` for cameras) with a
 message that names the device or file. Sources are driven by one thread at a time (the capture
 loop); ``close()`` may be called from another thread once that thread has stopped reading.
+
+Network streams (``rtsp://``, ``http(s)://``…) open through OpenCV's FFmpeg backend; their
+credentials (``user:pass@``) never reach a message, a log line or a source's ``name``
+(:func:`redact_url`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast, runtime_checkable
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
@@ -33,6 +40,12 @@ CAMERA_FAILED_READS = 5
 IMAGE_FPS = 15.0
 #: a larger jump between two frames' timestamps (a seek, a loop) is not waited for.
 MAX_FRAME_GAP_MS = 5000.0
+#: URL schemes opened as network streams (everything else with ``://`` is refused, not taken as a path)
+STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "tcp", "srt", "mms", "hls"})
+#: how long opening a stream, and then each read, may block before it counts as failed
+STREAM_OPEN_TIMEOUT_S = 10.0
+STREAM_READ_TIMEOUT_S = 10.0
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -172,6 +185,92 @@ class CameraSource:
             self._capture = None
 
 
+def is_stream_url(spec: str | Path) -> bool:
+    """True for ``scheme://…`` with a scheme in :data:`STREAM_SCHEMES` (case-insensitive)."""
+    text = str(spec).strip()
+    return "://" in text and urlsplit(text).scheme.lower() in STREAM_SCHEMES
+
+
+def redact_url(text: str) -> str:
+    """``text`` with every URL's ``user:password@`` replaced by ``***@`` (safe to log or show)."""
+    return _CREDENTIALS.sub("***@", text)
+
+
+def _stream_failure(url: str, timeout_s: float) -> str:
+    """Why FFmpeg cannot open ``url`` ("Connection refused", "Server returned 404 Not Found"...),
+    asked through PyAV because OpenCV only says yes or no; never contains the URL itself."""
+    try:
+        import av
+
+        with av.open(url, timeout=(timeout_s, timeout_s)) as container:
+            if not container.streams.video:
+                return "it has no video stream"
+    except Exception as exc:  # av.error.*: the errno text; anything else by its type
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return redact_url(str(reason))
+    return "OpenCV's FFmpeg backend could not decode it"
+
+
+class StreamSource:
+    """A network stream (RTSP, HTTP(S), RTMP…) through OpenCV's FFmpeg backend.
+
+    Opens with a timeout and fails fast like :class:`CameraSource`: the constructor raises
+    :class:`SourceError` with the reason (connection refused, not found, no video) and releases
+    the capture. A stream that states a frame count is a file served over the network: it is
+    paced by the capture loop (``live`` False) and its end is an ordinary end. Otherwise it is
+    live: ``read`` waits for the sender, and failed reads mean the stream was lost
+    (:class:`SourceError`; the GUI then tries to reconnect, as for a camera).
+    ``name`` and every message carry the URL without its credentials.
+    """
+
+    def __init__(self, url: str, open_timeout_s: float = STREAM_OPEN_TIMEOUT_S, read_timeout_s: float = STREAM_READ_TIMEOUT_S) -> None:
+        self.url = url.strip()
+        self.name = redact_url(self.url)
+        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, round(open_timeout_s * 1000), cv2.CAP_PROP_READ_TIMEOUT_MSEC, round(read_timeout_s * 1000)]
+        t0 = time.perf_counter()
+        capture = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
+        ok, image = capture.read() if capture.isOpened() else (False, None)
+        if not ok or image is None or image.size == 0:
+            capture.release()
+            reason = _stream_failure(self.url, open_timeout_s)
+            raise SourceError(f"Cannot open the stream {self.name}: {reason}")
+        self._capture: cv2.VideoCapture | None = capture
+        self.fps = sane_fps(capture.get(cv2.CAP_PROP_FPS))
+        self.frame_count = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
+        self.live = self.frame_count == 0
+        self._pending: tuple[npt.NDArray[Any], float] | None = (image, (time.perf_counter() - t0) * 1e3)
+        self._index = 0
+        log.info("opened stream %s at %dx%d, %.1f fps (%s)", self.name, image.shape[1], image.shape[0], self.fps,
+                 "live" if self.live else f"{self.frame_count} frames")
+
+    def read(self) -> Frame | None:
+        if self._capture is None:
+            raise SourceError(f"The stream {self.name} is closed")
+        if self._pending is not None:
+            image, capture_ms = self._pending
+            self._pending = None
+        else:
+            t0 = time.perf_counter()
+            try:
+                ok, image = self._capture.read()
+            except cv2.error as exc:
+                raise SourceError(f"The stream {self.name} failed after frame {self._index}: {redact_url(str(exc))}") from exc
+            if not ok or image is None or image.size == 0:
+                if not self.live and self._index >= self.frame_count - max(2, self.frame_count // 50):
+                    return None  # a file served over the network ended (its count is an estimate)
+                raise SourceError(f"The stream {self.name} was lost after frame {self._index} (the sender stopped or the network dropped)")
+            capture_ms = (time.perf_counter() - t0) * 1e3
+        media_ms = None if self.live else float(self._capture.get(cv2.CAP_PROP_POS_MSEC))
+        frame = Frame(_to_bgr(image), self._index, time.monotonic_ns(), capture_ms, media_ms)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
 class VideoFileSource:
     """A video file decoded by OpenCV (FFmpeg).
 
@@ -288,13 +387,19 @@ class SampleSource(VideoFileSource):
 
 
 def open_source(spec: str | Path, *, width: int = 640, height: int = 480, realtime: bool = False) -> FrameSource:
-    """Open ``sample``, ``camera:N`` or a path (image by suffix, otherwise video).
+    """Open ``sample``, ``camera:N``, a stream URL (``rtsp://``, ``http(s)://``…) or a path
+    (image by suffix, otherwise video).
 
     Raises :class:`SourceError` / :class:`CameraError` with a message fit for the user.
     """
     text = str(spec).strip()
     if text == "sample":
         return SampleSource(realtime=realtime)
+    if is_stream_url(text):
+        return StreamSource(text)
+    if "://" in text and re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+        scheme = text.partition("://")[0]
+        raise SourceError(f"Unsupported stream type '{scheme}://' in {redact_url(text)}: use rtsp://, http(s)://, rtmp://, udp://, srt:// or a file")
     if text.startswith("camera:"):
         index_text = text.partition(":")[2]
         if not index_text.isdigit():

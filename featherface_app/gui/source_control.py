@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from featherface_app.core.capture import CaptureLoop
 from featherface_app.core.mailbox import LatestMailbox
-from featherface_app.core.sources import Frame, FrameSource, open_source
+from featherface_app.core.sources import Frame, FrameSource, is_stream_url, open_source, redact_url
 
 from .worker import POLL_S, InferenceWorker, Job, JobRunner, describe
 
@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 CAPTURE_STOP_TIMEOUT_S = 3.0
 #: how often a lost camera is tried again
 RECONNECT_INTERVAL_MS = 2000
+
+
+def reconnectable(spec: str) -> bool:
+    """Sources that may come back by themselves: cameras (re-plugged) and network streams."""
+    return spec.startswith("camera:") or is_stream_url(spec)
 
 
 class PausableSource:
@@ -89,9 +94,10 @@ class SourceController(QObject):
 
     Signals: ``opened(SourceInfo)``; ``open_failed(spec, message)`` (the previous source, if any,
     still runs); ``ended(SourceInfo)`` when a file reaches its end; ``lost(SourceInfo, message)``
-    when a running source faults (camera unplugged, file damaged); a lost camera is then tried
-    again every ``RECONNECT_INTERVAL_MS`` until it opens (``reconnected(SourceInfo)``) or the user
-    opens another source.
+    when a running source faults (camera unplugged, stream dropped, file damaged); a lost camera
+    or network stream is then tried again every ``RECONNECT_INTERVAL_MS`` until it opens
+    (``reconnected(SourceInfo)``) or the user opens another source. Stream URLs are logged
+    without their credentials.
     """
 
     opened = Signal(object)
@@ -175,7 +181,7 @@ class SourceController(QObject):
                 source.close()
                 return
             self.play(source, spec)
-            log.info("%s is back", spec)
+            log.info("%s is back", redact_url(spec))
             self.reconnected.emit(self.info)
             return
         if job.kind != "source":
@@ -207,7 +213,7 @@ class SourceController(QObject):
         self.info = SourceInfo(spec, source.name, source.fps, source.live)
         self.worker.set_mailbox(mailbox)
         self._loop.start()
-        log.info("playing %s (%s, %.1f fps)", spec, source.name, source.fps)
+        log.info("playing %s (%s, %.1f fps)", redact_url(spec), source.name, source.fps)
         self.opened.emit(self.info)
 
     def _on_open_failed(self, job: Job, message: str) -> None:
@@ -229,7 +235,7 @@ class SourceController(QObject):
     def _on_capture_failed(self, generation: int, message: str) -> None:
         if generation == self._generation and self.info is not None:
             self.stop()  # the loop is ending by itself: join it so ``running`` is false for listeners
-            if self.info.spec.startswith("camera:"):
+            if reconnectable(self.info.spec):
                 self.reconnecting = self.info.spec
                 self._retry.start()
             self.lost.emit(self.info, message)
