@@ -2,8 +2,14 @@
 
     python packaging/build.py                 # one-folder build: dist/FeatherFaceLive/
     python packaging/build.py --onefile       # one file: dist/onefile/FeatherFaceLive(.exe)
-    python packaging/build.py --smoke         # build, then run --version, --self-test and a
+    python packaging/build.py --smoke         # build, then run --version, --self-test, detect and a
                                               # short offscreen GUI start of the built executable
+    python packaging/build.py --no-build --measure   # which bundled files a real run never loads
+
+A Linux one-folder build is then made fit to ship: debug information stripped (slim.py), every
+component's licence collected into ``LICENSES/`` beside the executable (licence_collect.py), and
+the build fails when a bundled ELF file needs a newer glibc than ``--glibc-floor`` (elf_floor.py)
+or when the folder or its tar.gz outgrow their ceilings.
 
 Needs the test extra installed (PyInstaller); run from any folder. The models bundled are
 ``models/*.onnx`` unless ``--models DIR`` names another folder (for a build before training lands).
@@ -12,6 +18,7 @@ Needs the test extra installed (PyInstaller); run from any folder. The models bu
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -21,17 +28,23 @@ import tempfile
 import time
 from pathlib import Path
 
+import elf_floor
+import licence_collect
+import slim
+
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 SPEC = ROOT / "packaging" / "featherface_live.spec"
 NAME = "FeatherFaceLive"
-# Whatever must never end up in the bundle: it is large and the app does not import it.
-FORBIDDEN = ("torch", "featherface_train", "tkinter", "QtWebEngine", "Qt6Qml", "Qt6Quick", "Qt6Multimedia", "Qt63D")
+# Whatever must never end up in the bundle: it is large and the app does not import it (or, for
+# the system libraries, it must come from the user's system).
+FORBIDDEN = ("torch", "featherface_train", "tkinter", "QtWebEngine", "Qt6Qml", "Qt6Quick", "Qt6Multimedia", "Qt63D",
+             "Qt6Svg", "Qt6Test", "QtSvg.abi3", "QtTest.abi3", "psutil", "_ssl.cpython", "_hashlib.cpython", "libstdc++", "libexpat", "libmvec", "libgcc_s")
 
 log = logging.getLogger("build")
 
 
-def folder_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+folder_size = slim.folder_size
 
 
 def dist_dir(onefile: bool) -> Path:
@@ -46,13 +59,19 @@ def executable_path(dist: Path, onefile: bool) -> Path:
     return dist / f"{NAME}{suffix}" if onefile else dist / NAME / f"{NAME}{suffix}"
 
 
+def manifest_path(onefile: bool) -> Path:
+    return ROOT / "build" / ("pyinstaller-onefile" if onefile else "pyinstaller") / "manifest.json"
+
+
 def build(onefile: bool, models: Path, clean: bool) -> Path:
     """Run PyInstaller on the spec; returns the built executable."""
     onnx_files = sorted(models.glob("*.onnx"))
     if not onnx_files:
         raise SystemExit(f"error: no *.onnx in {models}; train/export the models first or pass --models DIR")
     dist, work = dist_dir(onefile), ROOT / "build" / ("pyinstaller-onefile" if onefile else "pyinstaller")
-    env = {**os.environ, "FEATHERFACE_MODELS_DIR": str(models.resolve()), "FEATHERFACE_ONEFILE": "1" if onefile else "0"}
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "FEATHERFACE_MODELS_DIR": str(models.resolve()), "FEATHERFACE_ONEFILE": "1" if onefile else "0",
+           "FEATHERFACE_MANIFEST": str(manifest_path(onefile))}
     command = [sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm", "--log-level", "WARN",
                "--distpath", str(dist), "--workpath", str(work)]
     if clean:
@@ -70,6 +89,46 @@ def build(onefile: bool, models: Path, clean: bool) -> Path:
     if not onefile:
         check_contents(bundle)
     return exe
+
+
+def finish(bundle: Path, floor: str, archive: bool) -> None:
+    """Make a Linux one-folder build fit to ship, and fail when it is not (see the module doc)."""
+    before = folder_size(bundle)
+    count, saved = slim.strip_debug(bundle)
+    log.info("stripped debug information from %d files: %.1f MB saved (%.1f -> %.1f MB)", count, saved / 1e6, before / 1e6, folder_size(bundle) / 1e6)
+    manifest = json.loads(manifest_path(False).read_text(encoding="utf-8"))
+    components = licence_collect.collect(bundle / "LICENSES", ROOT, manifest["top_levels"], manifest["binaries"])
+    log.info("licences: %d components, %d files in %s", len(components), sum(len(c.files) for c in components), (bundle / "LICENSES").relative_to(ROOT))
+    check_glibc(bundle, floor)
+    for family, copies in slim.duplicate_families(bundle).items():
+        if len(copies) > 1:
+            log.info("%s: %d copies (%s); one copy would save %.1f MB", family, len(copies),
+                     ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in copies.items()), min(copies.values()) / 1e6)
+    size = folder_size(bundle)
+    log.info("one-folder bundle: %.1f MB (ceiling %d MB)", size / 1e6, slim.MAX_FOLDER_MB)
+    if size > slim.MAX_FOLDER_MB * 1e6:
+        raise SystemExit(f"error: the bundle is {size / 1e6:.1f} MB, over the {slim.MAX_FOLDER_MB} MB ceiling")
+    if archive:
+        from featherface_app import __version__
+
+        target = bundle.parent / f"{NAME}-{__version__}-linux-x86_64.tar.gz"
+        packed = slim.tar_gz(bundle, target)
+        log.info("%s: %.1f MB (ceiling %d MB)", target.relative_to(ROOT), packed / 1e6, slim.MAX_TARGZ_MB)
+        if packed > slim.MAX_TARGZ_MB * 1e6:
+            raise SystemExit(f"error: the tar.gz is {packed / 1e6:.1f} MB, over the {slim.MAX_TARGZ_MB} MB ceiling")
+
+
+def check_glibc(bundle: Path, floor: str) -> None:
+    """Fail when any bundled ELF file needs a GLIBC_ version above ``floor``; log the newest."""
+    needed = elf_floor.needs(elf_floor.elf_files(bundle))
+    if needed:
+        newest = max(needed.values(), key=elf_floor.version_key)
+        which = sorted(str(p.relative_to(bundle)) for p, v in needed.items() if v == newest)
+        log.info("glibc: the bundle needs at most GLIBC_%s (%s); floor %s", newest, ", ".join(which[:6]), floor)
+    over = elf_floor.above_floor(needed, floor)
+    if over:
+        listing = "\n  ".join(f"GLIBC_{v}  {p.relative_to(bundle)}" for p, v in sorted(over.items(), key=lambda i: str(i[0])))
+        raise SystemExit(f"error: {len(over)} bundled file(s) need a glibc newer than {floor}:\n  {listing}")
 
 
 def check_contents(bundle: Path) -> None:
@@ -108,13 +167,39 @@ def run_checked(command: list[str], timeout: float, home: Path | None = None) ->
     return seconds
 
 
+def bundled_sample(exe: Path) -> Path:
+    return exe.parent / "_internal" / "featherface_app" / "resources" / "sample.mp4"
+
+
 def smoke(exe: Path) -> None:
-    """What CI checks on the built executable, as a first-time user: version, self-test, and a
-    short GUI start."""
+    """What CI checks on the built executable, as a first-time user: version, self-test, detect, a
+    short GUI start, and that none of it left onnxruntime telemetry behind."""
     with tempfile.TemporaryDirectory(prefix="featherface-user-") as home:
         run_checked([str(exe), "--version"], timeout=60, home=Path(home))
         run_checked([str(exe), "--self-test"], timeout=300, home=Path(home))
+        out = Path(home) / "detected"
+        run_checked([str(exe), "detect", str(bundled_sample(exe)), "--max-frames", "3", "--out", str(out)], timeout=120, home=Path(home))
+        if not (out / "detections.json").is_file():
+            raise SystemExit("error: detect wrote no detections.json")
         run_checked([str(exe), "--quit-after", "3"], timeout=120, home=Path(home))
+        if (Path(home) / ".cache" / "Microsoft").exists():
+            raise SystemExit("error: the bundle wrote onnxruntime telemetry under ~/.cache/Microsoft")
+
+
+def measure_loaded(exe: Path) -> None:
+    """Log bundled ELF files that a GUI run, a self-test and a detect never map, and whether a
+    module left out of the bundle was wanted (its absence would show as an import in the list)."""
+    import measure
+
+    with tempfile.TemporaryDirectory(prefix="featherface-user-") as home:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **fresh_profile(Path(home))}
+        unused, modules = measure.measure(exe, bundled_sample(exe), env)
+    internal = exe.parent / "_internal"
+    total = sum(p.stat().st_size for p in unused)
+    log.info("never mapped: %d ELF files, %.1f MB:\n  %s", len(unused), total / 1e6,
+             "\n  ".join(f"{p.stat().st_size / 1e6:6.2f} MB  {p.relative_to(internal)}" for p in sorted(unused, key=lambda p: -p.stat().st_size)[:40]))
+    log.info("imported: %d modules; of the left-out ones: %s", len(modules),
+             ", ".join(sorted(m for m in modules if m.split(".")[0] in ("ssl", "_ssl", "_hashlib", "psutil") or m in ("PySide6.QtSvg", "PySide6.QtTest"))) or "none")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,13 +209,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="discard PyInstaller's cache first")
     parser.add_argument("--smoke", action="store_true", help="then run the built executable's checks offscreen")
     parser.add_argument("--no-build", action="store_true", help="only smoke-test an existing build")
+    parser.add_argument("--glibc-floor", default=elf_floor.DEFAULT_FLOOR, help=f"newest GLIBC_ version a bundled file may need (default {elf_floor.DEFAULT_FLOOR})")
+    parser.add_argument("--no-archive", action="store_true", help="skip the tar.gz (and its size check)")
+    parser.add_argument("--measure", action="store_true", help="then list bundled files that real runs never load")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[build] %(message)s")
     if shutil.which("objdump") is None and sys.platform.startswith("linux"):
         log.warning("objdump not found (Debian: binutils); PyInstaller needs it on Linux")
     exe = executable_path(dist_dir(args.onefile), args.onefile) if args.no_build else build(args.onefile, args.models, args.clean)
+    if not args.no_build and not args.onefile and sys.platform.startswith("linux"):
+        finish(exe.parent, args.glibc_floor, archive=not args.no_archive)
     if args.smoke:
         smoke(exe)
+    if args.measure:
+        measure_loaded(exe)
     return 0
 
 
