@@ -52,3 +52,12 @@ def test_the_wheel_carries_the_app_data_and_not_the_training_package(built_wheel
     licences = [n for n in names if "/licenses/" in n]
     assert any(n.endswith("/licenses/LICENSE") for n in licences)
     assert any(n.endswith("models-WIDER-FACE.txt") for n in licences)
+
+
+def test_every_model_card_states_the_data_terms() -> None:
+    cards = sorted((ROOT / "models").glob("*.md"))
+    assert cards
+    for card in cards:
+        text = card.read_text(encoding="utf-8")
+        assert "WIDER FACE" in text and "non-commercial research" in text, card.name
+    assert "NON-COMMERCIAL RESEARCH" in (ROOT / "LICENSES" / "models-WIDER-FACE.txt").read_text(encoding="utf-8")
