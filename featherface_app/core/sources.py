@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -271,13 +272,65 @@ class StreamSource:
             self._capture = None
 
 
-class VideoFileSource:
-    """A video file decoded by OpenCV (FFmpeg).
+@dataclass(frozen=True)
+class MediaFacts:
+    """What a file's container promises: frames (0 when unknown) and duration in ms (0.0 when
+    unknown). A decode that ends well short of both means the file was cut or damaged."""
 
-    ``loop`` restarts at the end; ``realtime`` makes ``read()`` wait so frames come out at the
-    file's frame rate (otherwise as fast as they decode, and the capture loop may pace them).
-    A truncated or damaged file ends early or raises :class:`SourceError`; it never hangs.
+    frames: int = 0
+    duration_ms: float = 0.0
+
+
+def media_facts(path: Path) -> MediaFacts:
+    """The container's frame count and duration, read with PyAV (no decoding)."""
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return MediaFacts()
+            stream = container.streams.video[0]
+            duration_ms = 0.0
+            if stream.duration is not None and stream.time_base is not None:
+                duration_ms = float(stream.duration * stream.time_base) * 1e3
+            elif container.duration is not None:
+                duration_ms = container.duration / 1e3
+            return MediaFacts(max(0, int(stream.frames or 0)), duration_ms)
+    except Exception:  # unreadable by PyAV: OpenCV's open will say why
+        return MediaFacts()
+
+
+def _open_failure(path: Path) -> str:
+    """Why FFmpeg cannot read ``path`` (e.g. "moov atom not found" for an MP4 cut short)."""
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return "it has no video stream"
+            next(container.decode(video=0))
+    except StopIteration:
+        return "it has no frames"
+    except Exception as exc:  # av.error.InvalidDataError etc.
+        return f"it looks damaged or truncated ({getattr(exc, 'strerror', None) or exc})"
+    return "OpenCV cannot decode it"
+
+
+class VideoFileSource:
+    """A video file decoded by OpenCV (FFmpeg), with the controls a player needs.
+
+    ``loop`` (settable at any time) restarts at the end; ``realtime`` makes ``read()`` wait so
+    frames come out at the file's frame rate (otherwise as fast as they decode, and the capture
+    loop may pace them). ``seek_ms`` / ``seek_frame`` (any thread) take effect at the next
+    ``read``; ``position_ms`` / ``position_frame`` tell where the last frame handed out was, and
+    ``duration_ms`` / ``frame_count`` how long the file is — what a position slider needs.
+
+    A file cut or damaged in the middle (decoding ends well before the frame count or duration
+    its container states) raises :class:`SourceError` saying so instead of ending normally; when
+    looping it is logged and played again. It never hangs.
     """
+
+    seekable = True
 
     def __init__(self, path: Path | str, loop: bool = False, realtime: bool = False, name: str | None = None) -> None:
         self.path = Path(path)
@@ -287,8 +340,19 @@ class VideoFileSource:
         self._capture: cv2.VideoCapture | None = None
         self._pending: tuple[npt.NDArray[Any], float] | None = None
         self._index = 0
+        self._lock = threading.Lock()
+        self._seek_to: int | None = None
+        self._warned_truncated = False
+        self.position_frame = -1
+        self.position_ms = 0.0
         self._pending = self._open()
-        self.fps = sane_fps(self._capture.get(cv2.CAP_PROP_FPS)) if self._capture is not None else 0.0
+        capture = self._capture
+        self.fps = sane_fps(capture.get(cv2.CAP_PROP_FPS)) if capture is not None else 0.0
+        facts = media_facts(self.path)
+        opencv_frames = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)) if capture is not None else 0
+        self.facts = facts
+        self.frame_count = facts.frames or opencv_frames
+        self.duration_ms = facts.duration_ms or (self.frame_count * 1e3 / self.fps if self.fps else 0.0)
         self._pacer = Pacer(self.fps) if realtime else None
 
     def _open(self) -> tuple[npt.NDArray[Any], float]:
@@ -300,13 +364,57 @@ class VideoFileSource:
         ok, image = capture.read() if capture.isOpened() else (False, None)
         if not ok or image is None or image.size == 0:
             capture.release()
-            raise SourceError(f"Cannot read video file {self.path.name}: not a video OpenCV can decode, or it has no frames")
+            raise SourceError(f"Cannot read video file {self.path.name}: {_open_failure(self.path)}")
         self._capture = capture
         return image, (time.perf_counter() - t0) * 1e3
+
+    # -- controls (any thread) --------------------------------------------------------------
+    @property
+    def seek_pending(self) -> bool:
+        return self._seek_to is not None
+
+    def seek_frame(self, index: int) -> None:
+        """Make the next ``read`` hand out frame ``index`` (clamped to the file)."""
+        last = self.frame_count - 1 if self.frame_count > 0 else None
+        index = max(0, int(index) if last is None else min(int(index), last))
+        with self._lock:
+            self._seek_to = index
+
+    def seek_ms(self, position_ms: float) -> None:
+        """Make the next ``read`` hand out the frame at ``position_ms`` (clamped to the file)."""
+        if self.fps <= 0:
+            raise SourceError(f"{self.name} has no known frame rate; it cannot be positioned by time")
+        self.seek_frame(math.floor(max(0.0, position_ms) * self.fps / 1e3 + 1e-6))
+
+    # -- the capture thread -----------------------------------------------------------------
+    def _apply_seek(self) -> None:
+        with self._lock:
+            target, self._seek_to = self._seek_to, None
+        if target is None or self._capture is None:
+            return
+        self._pending = None
+        if not self._capture.set(cv2.CAP_PROP_POS_FRAMES, target):
+            log.warning("%s: seeking to frame %d failed", self.name, target)
+        self._pacer = Pacer(self.fps) if self._pacer is not None else None
+
+    def _truncation(self) -> str | None:
+        """Why the end just reached is too early, or None when the file ended where it should."""
+        decoded = self.position_frame + 1
+        if self.facts.frames > 0:
+            missing = self.facts.frames - decoded
+            if missing > max(2, self.facts.frames // 50):
+                return f"it ends after frame {decoded} of the {self.facts.frames} its header lists"
+            return None
+        if self.facts.duration_ms > 0 and self.fps > 0:
+            reached_ms = self.position_ms + 1e3 / self.fps
+            if self.facts.duration_ms - reached_ms > max(2e3 / self.fps, self.facts.duration_ms / 50):
+                return f"it ends at {reached_ms / 1e3:.1f} s of the {self.facts.duration_ms / 1e3:.1f} s its header states"
+        return None
 
     def read(self) -> Frame | None:
         if self._capture is None:
             raise SourceError(f"{self.name} is closed")
+        self._apply_seek()
         if self._pending is not None:
             image, capture_ms = self._pending
             self._pending = None
@@ -317,6 +425,13 @@ class VideoFileSource:
             except cv2.error as exc:
                 raise SourceError(f"Decoding {self.path.name} failed after frame {self._index}: {exc}") from exc
             if not ok or image is None or image.size == 0:
+                cut = self._truncation()
+                if cut is not None and not (self.loop and self._warned_truncated):
+                    message = f"{self.path.name} is damaged or truncated: {cut}"
+                    if not self.loop:
+                        raise SourceError(message)
+                    log.warning("%s; playing it again from the start", message)
+                    self._warned_truncated = True
                 if not self.loop:
                     return None
                 self._capture.release()
@@ -325,6 +440,9 @@ class VideoFileSource:
             else:
                 capture_ms = (time.perf_counter() - t0) * 1e3
         media_ms = float(self._capture.get(cv2.CAP_PROP_POS_MSEC)) if self._capture is not None else None
+        if self._capture is not None:
+            self.position_frame = max(0, int(self._capture.get(cv2.CAP_PROP_POS_FRAMES)) - 1)
+            self.position_ms = media_ms or 0.0
         if self._pacer is not None:
             time.sleep(self._pacer.delay(media_ms))
         frame = Frame(_to_bgr(image), self._index, time.monotonic_ns(), capture_ms, media_ms)
@@ -335,6 +453,90 @@ class VideoFileSource:
         if self._capture is not None:
             self._capture.release()
             self._capture = None
+
+
+class PausableSource:
+    """A :class:`FrameSource` whose ``read`` waits while paused, so a video does not advance.
+
+    ``step(n)`` hands out one frame while paused: the next one (``n=1``), or — for a seekable
+    source (a file) — the frame ``n`` away from the one on screen (``n=-1``: the previous one).
+    ``seek_ms`` / ``seek_frame`` pass through to a seekable source and show the new frame even
+    while paused. ``release()`` ends a paused wait (the read then returns None) so the capture
+    loop can stop. Thread use: ``read`` on the capture thread, everything else from any thread.
+    """
+
+    def __init__(self, source: FrameSource) -> None:
+        self.inner = source
+        self.name = source.name
+        self.fps = source.fps
+        self.live = source.live
+        self._cond = threading.Condition()
+        self._paused = False
+        self._released = False
+        self._steps: list[int] = []
+        #: set while the capture thread waits inside ``read`` because of the pause
+        self.holding = threading.Event()
+
+    @property
+    def seekable(self) -> bool:
+        return bool(getattr(self.inner, "seekable", False))
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause(self, paused: bool) -> None:
+        with self._cond:
+            self._paused = paused
+            self._cond.notify_all()
+
+    def step(self, frames: int = 1) -> None:
+        """While paused, let one frame through, ``frames`` away from the current one.
+        Raises :class:`SourceError` for a backward or multi-frame step on a live source."""
+        if frames != 1 and not self.seekable:
+            raise SourceError(f"{self.name} cannot step by {frames} frames: only files can be positioned")
+        with self._cond:
+            self._steps.append(frames)
+            self._cond.notify_all()
+
+    def seek_frame(self, index: int) -> None:
+        self._seekable_inner().seek_frame(index)
+        if self._paused:  # show the frame sought to even while paused
+            self.step(0)
+
+    def seek_ms(self, position_ms: float) -> None:
+        self._seekable_inner().seek_ms(position_ms)
+        if self._paused:
+            self.step(0)
+
+    def _seekable_inner(self) -> VideoFileSource:
+        if not isinstance(self.inner, VideoFileSource):
+            raise SourceError(f"{self.name} cannot be positioned: only video files can")
+        return self.inner
+
+    def release(self) -> None:
+        with self._cond:
+            self._released = True
+            self._cond.notify_all()
+
+    def read(self) -> Frame | None:
+        with self._cond:
+            if self._paused and not self._steps and not self._released:
+                self.holding.set()
+                self._cond.wait_for(lambda: not self._paused or self._steps or self._released)
+                self.holding.clear()
+            if self._released:
+                return None
+            step = self._steps.pop(0) if self._steps else 1
+        if step != 1 and isinstance(self.inner, VideoFileSource):
+            if step != 0:
+                self.inner.seek_frame(max(0, self.inner.position_frame + step))
+            elif self.inner.position_frame >= 0 and not self.inner.seek_pending:
+                self.inner.seek_frame(self.inner.position_frame)  # step(0): show the current frame again
+        return self.inner.read()
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def read_image(path: Path | str) -> npt.NDArray[np.uint8]:

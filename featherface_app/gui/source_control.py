@@ -10,16 +10,16 @@ from a source already replaced is ignored.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from featherface_app.core.capture import CaptureLoop
+from featherface_app.core.errors import SourceError
 from featherface_app.core.mailbox import LatestMailbox
-from featherface_app.core.sources import Frame, FrameSource, is_stream_url, open_source, redact_url
+from featherface_app.core.sources import Frame, FrameSource, PausableSource, VideoFileSource, is_stream_url, open_source, redact_url
 
-from .worker import POLL_S, InferenceWorker, Job, JobRunner, describe
+from .worker import InferenceWorker, Job, JobRunner, describe
 
 log = logging.getLogger(__name__)
 
@@ -33,50 +33,18 @@ def reconnectable(spec: str) -> bool:
     return spec.startswith("camera:") or is_stream_url(spec)
 
 
-class PausableSource:
-    """A :class:`FrameSource` whose ``read`` waits while paused, so a video does not advance.
+__all__ = ["PausableSource", "Position", "SourceController", "SourceInfo", "reconnectable"]
 
-    ``release()`` ends a paused wait (the read then returns None) so the capture loop can stop.
-    Thread use: ``read`` on the capture thread, ``pause``/``release`` from any thread.
-    """
 
-    def __init__(self, source: FrameSource) -> None:
-        self.inner = source
-        self.name = source.name
-        self.fps = source.fps
-        self.live = source.live
-        self._running = threading.Event()
-        self._running.set()
-        self._released = threading.Event()
-        #: set while the capture thread waits inside ``read`` because of the pause
-        self.holding = threading.Event()
+@dataclass(frozen=True)
+class Position:
+    """Where a video file is: for a position slider (``frame`` of ``frames``, ``ms`` of ``duration_ms``)."""
 
-    def pause(self, paused: bool) -> None:
-        if paused:
-            self._running.clear()
-        else:
-            self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def release(self) -> None:
-        self._released.set()
-        self._running.set()
-
-    def read(self) -> Frame | None:
-        if not self._running.is_set():
-            self.holding.set()
-            while not self._running.wait(POLL_S):
-                pass
-            self.holding.clear()
-        if self._released.is_set():
-            return None
-        return self.inner.read()
-
-    def close(self) -> None:
-        self.inner.close()
+    frame: int
+    frames: int
+    ms: float
+    duration_ms: float
+    loop: bool
 
 
 @dataclass(frozen=True)
@@ -173,6 +141,37 @@ class SourceController(QObject):
         self._paused = paused
         if self._source is not None:
             self._source.pause(paused)
+
+    # -- playback of video files (a position slider, a loop toggle, frame steps) ----------------
+    def _file(self) -> VideoFileSource | None:
+        inner = self._source.inner if self._source is not None else None
+        return inner if isinstance(inner, VideoFileSource) else None
+
+    def position(self) -> Position | None:
+        """Where the playing video file is; None for cameras, streams and images."""
+        video = self._file()
+        if video is None:
+            return None
+        return Position(video.position_frame, video.frame_count, video.position_ms, video.duration_ms, video.loop)
+
+    def seek_ms(self, position_ms: float) -> None:
+        """Jump the playing file to ``position_ms`` (shown even while paused); SourceError if
+        the source is not a file."""
+        if self._source is None:
+            raise SourceError("Nothing is playing")
+        self._source.seek_ms(position_ms)
+
+    def step(self, frames: int = 1) -> None:
+        """While paused: show the frame ``frames`` away (1: next, -1: previous)."""
+        if self._source is None:
+            raise SourceError("Nothing is playing")
+        self._source.step(frames)
+
+    def set_loop(self, loop: bool) -> None:
+        """Play the current file again from the start when it ends (no-op for other sources)."""
+        video = self._file()
+        if video is not None:
+            video.loop = loop
 
     def _on_opened(self, job: Job, source: FrameSource) -> None:
         spec = str(job.context["spec"])
