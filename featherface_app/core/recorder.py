@@ -37,7 +37,7 @@ import threading
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import av
 import cv2
@@ -360,12 +360,11 @@ class Recorder:
 
     def _encode(self, container: av.container.OutputContainer, stream: av.video.stream.VideoStream, image: npt.NDArray[Any], pts: int) -> None:
         width, height = self.frame_size
-        if image.ndim == 2:
-            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        image = fit_into(image, width, height)
+        bgr = cast(npt.NDArray[np.uint8], cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image)
+        canvas = fit_into(bgr, width, height)
         if (stream.width, stream.height) != (width, height):
-            image = cv2.copyMakeBorder(image, 0, stream.height - height, 0, stream.width - width, cv2.BORDER_REPLICATE)
-        frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            canvas = cast(npt.NDArray[np.uint8], cv2.copyMakeBorder(canvas, 0, stream.height - height, 0, stream.width - width, cv2.BORDER_REPLICATE))
+        frame = av.VideoFrame.from_ndarray(canvas, format="bgr24")
         frame.pts = pts
         frame.time_base = _TIME_BASE
         container.mux(stream.encode(frame))

@@ -145,7 +145,7 @@ def test_frames_of_another_size_keep_their_aspect(tmp_path: Path) -> None:
     height = content_rows[-1] - content_rows[0] + 1
     assert height == pytest.approx(640 * 480 / 1284, abs=4)  # letterboxed, not squeezed
     white = (last.min(axis=2) > 200).astype(np.uint8)  # the circle stays round
-    x, y, w, h = cv2.boundingRect(white)
+    _, _, w, h = cv2.boundingRect(white)
     assert w == pytest.approx(h, rel=0.08) and w == pytest.approx(400 * 640 / 1284, rel=0.08)
 
 
