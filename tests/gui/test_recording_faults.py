@@ -108,3 +108,31 @@ def test_a_failed_screenshot_leaves_no_empty_png(qtbot, make_window, helpers, sm
     assert window.save_screenshot() is None
     assert "disk full" in window.banner.text() or "space" in window.banner.text().lower()
     assert sorted(p.name for p in small_disk.path.iterdir()) == ["filler.bin"]
+
+
+def test_compare_turned_on_while_recording_keeps_the_aspect(qtbot, make_window, helpers, tmp_path: Path) -> None:
+    import av
+    import numpy as np
+
+    window = make_window(source="sample", output_dir=tmp_path / "clips")
+    helpers.models(qtbot, window)
+    helpers.frames(qtbot, window, 2)
+    single_w = window.view.image_bgr.shape[1]
+    with qtbot.waitSignal(window.recording.started, timeout=10_000) as started:
+        press_record(qtbot, window)
+    qtbot.waitUntil(lambda: window.recording.recorder.frames_written >= 5, timeout=30_000)
+    window.commands.compare.setChecked(True)
+    qtbot.waitUntil(lambda: window.last_frame is not None and window.last_frame.image_bgr.shape[1] > 1.5 * single_w, timeout=30_000)
+    wide_h, wide_w = window.last_frame.image_bgr.shape[:2]
+    target = window.recording.recorder.frames_written + 5
+    qtbot.waitUntil(lambda: window.recording.recorder.frames_written >= target, timeout=60_000)
+    with qtbot.waitSignal(window.recording.finished, timeout=30_000):
+        press_record(qtbot, window)
+    with av.open(str(started.args[0])) as container:
+        frames = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+    last = frames[-1]
+    height, width = last.shape[:2]
+    rows = np.flatnonzero(last.max(axis=(1, 2)) > 30)
+    content_h = rows[-1] - rows[0] + 1
+    print(f"{single_w}-px frames then {wide_w}x{wide_h}: file {width}x{height}, side-by-side content {content_h} rows high")
+    assert content_h == pytest.approx(width * wide_h / wide_w, abs=6)  # letterboxed, not squeezed
