@@ -81,7 +81,7 @@ def bundled_distributions(top_levels: Iterable[str]) -> list[md.Distribution]:
     providers = md.packages_distributions()
     names: set[str] = set()
     for top in top_levels:
-        base = top[:-5] if top.endswith(".libs") else top
+        base = top.removesuffix(".libs")
         names.update(providers.get(base, ()))
         names.add(base)
     out = {}

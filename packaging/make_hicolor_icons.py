@@ -12,10 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtGui import QGuiApplication
 
-from featherface_app.desktop_entry import APP_ID, ICON_SIZES  # noqa: E402
-from featherface_app.gui.icons import render  # noqa: E402
+from featherface_app.desktop_entry import APP_ID, ICON_SIZES
+from featherface_app.gui.icons import render
 
 
 def main() -> int:

@@ -24,7 +24,7 @@ def _files(home: Path) -> list[str]:
 
 
 def _run(command: list[str], home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(command, env=profile_env(home), cwd=cwd, capture_output=True, text=True, timeout=240)
+    result = subprocess.run(command, env=profile_env(home), cwd=cwd, capture_output=True, text=True, check=False, timeout=240)
     assert result.returncode == 0, f"{command} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     return result
 

@@ -17,7 +17,7 @@ CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> str:
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout)
     assert result.returncode == 0, f"{command} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
 
