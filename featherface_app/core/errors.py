@@ -17,6 +17,16 @@ class ModelRunError(FeatherFaceError):
     """A loaded model failed while running on a frame (e.g. an export that only accepts some sizes)."""
 
 
+class ModelRetiredError(ModelRunError):
+    """A model failed while running and the processor took it off: ``model`` stopped, ``fallback``
+    (None: compare was turned off instead) runs from the next frame."""
+
+    def __init__(self, message: str, model: str, fallback: str | None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.fallback = fallback
+
+
 class SourceError(FeatherFaceError):
     """A frame source cannot be opened or stopped delivering frames."""
 

@@ -24,7 +24,7 @@ from .annotate import SECOND_STYLE, SIDE_BY_SIDE_GAP, AnnotationStyle, draw_face
 from .compare import Agreement, match_faces
 from .detections import FrameResult
 from .detector import Detection, DetectOptions, FaceDetector
-from .errors import ModelMetadataError, ModelRunError
+from .errors import ModelMetadataError, ModelRetiredError, ModelRunError
 from .sources import Frame
 
 #: seconds of history behind the FPS figure.
@@ -144,6 +144,16 @@ class FrameProcessor:
             self._require(other)
             self._settings = dataclasses.replace(self._settings, second=other, mode=mode)
 
+    def set_models(self, active: str, second: str | None, mode: CompareMode = CompareMode.SIDE_BY_SIDE) -> None:
+        """Model A and (``second`` not None) model B in ``mode``, in one step: the selection's snapshot."""
+        with self._lock:
+            self._require(active)
+            if second is not None and second != active:
+                self._require(second)
+            else:
+                second, mode = None, CompareMode.OFF
+            self._settings = dataclasses.replace(self._settings, active=active, second=second, mode=mode if second else CompareMode.OFF)
+
     def set_options(self, options: DetectOptions) -> None:
         self._change(options=options)
 
@@ -248,11 +258,11 @@ class FrameProcessor:
             fallback = self._last_good if self._last_good in self._detectors and self._last_good != name else None
             if name == s.second:
                 self._settings = dataclasses.replace(s, second=None, mode=CompareMode.OFF)
-                return ModelRunError(f"{exc}; compare mode turned off")
+                return ModelRetiredError(f"{exc}; compare mode turned off", name, None)
             if name == s.active and fallback is not None:
                 second = None if s.second == fallback else s.second
                 self._settings = dataclasses.replace(s, active=fallback, second=second, mode=s.mode if second else CompareMode.OFF)
-                return ModelRunError(f"{exc}; switched back to {fallback}")
+                return ModelRetiredError(f"{exc}; switched back to {fallback}", name, fallback)
         return exc
 
     def _draw(self, image: npt.NDArray[np.uint8], detections: list[tuple[str, Detection]], s: _Settings) -> npt.NDArray[np.uint8]:

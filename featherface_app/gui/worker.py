@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from featherface_app.core.errors import describe
+from featherface_app.core.errors import ModelRetiredError, describe
 from featherface_app.core.loop import POLL_S, FrameLoop, Sink
 from featherface_app.core.mailbox import LatestMailbox
 from featherface_app.core.pipeline import FrameProcessor, ProcessedFrame
@@ -54,12 +54,15 @@ class InferenceWorker(QThread):
 
     Signals (queued to the GUI thread): ``frame_ready(ProcessedFrame)``; ``failed(str)`` when a
     frame cannot be processed (reported once per distinct message, the loop goes on);
-    ``sink_failed(sink, str)`` when a sink (the recorder) raised — the loop has removed it.
+    ``sink_failed(sink, str)`` when a sink (the recorder) raised — the loop has removed it;
+    ``model_retired(name, fallback)`` (before ``failed``) when the processor took a failing model
+    off, so the model selection can follow.
     """
 
     frame_ready = Signal(object)
     failed = Signal(str)
     sink_failed = Signal(object, str)
+    model_retired = Signal(str, object)
 
     def __init__(self, processor: FrameProcessor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +113,8 @@ class InferenceWorker(QThread):
                 self._last_error = ""
 
     def _on_error(self, exc: Exception, frame: Frame) -> None:
+        if isinstance(exc, ModelRetiredError):
+            self.model_retired.emit(exc.model, exc.fallback)
         message = describe(exc)
         if message != self._last_error:
             log.error("processing frame %d failed: %s", frame.index, message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from featherface_app.core.errors import FeatherFaceError
@@ -51,3 +52,18 @@ def test_a_failing_sink_is_dropped_and_shown_in_the_banner(qtbot, make_window, h
     assert window.banner.level == "error" and sink not in window.worker.loop.sinks
     helpers.frames(qtbot, window, 3)  # the video goes on
     assert sink.written == 2
+
+
+def test_keys_keep_their_meaning_whatever_order_models_are_given_in(qtbot, make_window, helpers, faces_video: Path, two_models: list[Path], yunet_model_path: Path) -> None:
+    """Shipped V1 and V2 are keys 1 and 2, a user's model comes after them."""
+    if not all(p.parent.name == "models" for p in two_models):
+        pytest.skip("needs the shipped V1/V2 models")
+    window = make_window(source=faces_video, models=[yunet_model_path, two_models[1], two_models[0]])
+    helpers.models(qtbot, window, 3)
+    names = window.ready_model_names()
+    assert [window.models.by_name(n).path.name for n in names] == [two_models[0].name, two_models[1].name, yunet_model_path.name]
+    qtbot.keyClick(window, Qt.Key.Key_3)
+    qtbot.waitUntil(lambda: window.processor.active_name == names[2], timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    qtbot.waitUntil(lambda: window.processor.active_name == names[0], timeout=10_000)
+    assert window.ready_model_names() == names

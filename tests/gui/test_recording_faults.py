@@ -75,7 +75,6 @@ def test_the_rec_timer_stands_still_while_paused(qtbot, make_window, helpers, tm
     assert text.startswith("● REC")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the wiring line in MainWindow._on_pause_toggled (see issue 11 report)")
 def test_a_pause_leaves_no_frozen_stretch_in_the_file(qtbot, make_window, helpers, tmp_path: Path) -> None:
     import av
     import numpy as np
@@ -100,7 +99,6 @@ def test_a_pause_leaves_no_frozen_stretch_in_the_file(qtbot, make_window, helper
     assert np.diff(times).max() < 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="needs MainWindow.save_screenshot to call core.snapshot.save_png (see issue 11 report)")
 def test_a_failed_screenshot_leaves_no_empty_png(qtbot, make_window, helpers, small_disk) -> None:
     window = make_window(source="sample", output_dir=small_disk.path)
     helpers.frames(qtbot, window, 2)
