@@ -184,6 +184,21 @@ def smoke(exe: Path) -> None:
         run_checked([str(exe), "--quit-after", "3"], timeout=120, home=Path(home))
         if (Path(home) / ".cache" / "Microsoft").exists():
             raise SystemExit("error: the bundle wrote onnxruntime telemetry under ~/.cache/Microsoft")
+        if sys.platform.startswith("linux"):
+            smoke_desktop_entry(exe, Path(home))
+
+
+def smoke_desktop_entry(exe: Path, home: Path) -> None:
+    """The bundle's own --install-desktop-entry points the menu at this executable, and
+    --uninstall-desktop-entry takes it away (fresh_profile puts XDG_DATA_HOME under ``home``)."""
+    desktop = home / ".local/share/applications/org.featherface.live.desktop"
+    run_checked([str(exe), "--install-desktop-entry"], timeout=60, home=home)
+    text = desktop.read_text(encoding="utf-8") if desktop.is_file() else ""
+    if f"TryExec={exe.resolve()}" not in text:
+        raise SystemExit(f"error: the desktop entry does not start {exe}:\n{text}")
+    run_checked([str(exe), "--uninstall-desktop-entry"], timeout=60, home=home)
+    if desktop.exists():
+        raise SystemExit("error: --uninstall-desktop-entry left the .desktop file behind")
 
 
 def measure_loaded(exe: Path) -> None:
