@@ -19,6 +19,13 @@ SCHEMA_VERSION = 1
 OUTPUT_ROLES = ("boxes", "scores", "landmarks")
 #: last dimension of each output role; used to identify foreign exports that carry no metadata.
 OUTPUT_WIDTHS = {"boxes": 4, "scores": 2, "landmarks": 10}
+#: ``provenance[DATA_TERMS_KEY]``: the terms the training data puts on the weights. Inside the
+#: free-form provenance, so files with it still parse in older apps and files without it here.
+DATA_TERMS_KEY = "data_terms"
+WIDER_FACE_DATA_TERMS = (
+    "Trained on WIDER FACE (Yang, Luo, Loy and Tang, CVPR 2016), which is released for non-commercial "
+    "research purposes only; these weights are for non-commercial research use only."
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,12 @@ class ModelInfo:
     nms_iou_threshold: float = 0.4
     provenance: dict[str, Any] = field(default_factory=dict)
     from_metadata: bool = True
+
+    @property
+    def data_terms(self) -> str | None:
+        """The training data's terms on these weights, when the file states them."""
+        value = self.provenance.get(DATA_TERMS_KEY)
+        return value[:1000] if isinstance(value, str) else None
 
     def to_json(self) -> dict[str, Any]:
         return {
