@@ -128,26 +128,3 @@ def run_bench(
         row["threads"] = threads
         rows.append(row)
     return rows
-
-
-def format_table(rows: Sequence[BenchRow]) -> str:
-    """A plain-text table: throughput, inference and pipeline p50/p95, and each stage's p50."""
-    header = ["model", "frames", "fps", "infer p50", "infer p95", "pipe p50", "pipe p95", "pipe/infer"] + [f"{s} p50" for s in STAGES]
-    body = [
-        [
-            str(r["model"]),
-            str(r["frames"]),
-            f"{r['fps']:.1f}",
-            f"{r['infer_ms_p50']:.1f}",
-            f"{r['infer_ms_p95']:.1f}",
-            f"{r['pipeline_ms_p50']:.1f}",
-            f"{r['pipeline_ms_p95']:.1f}",
-            f"{r['pipeline_to_infer']:.2f}" if r.get("pipeline_to_infer") else "-",
-        ]
-        + [f"{r[f'{s}_ms_p50']:.2f}" for s in STAGES]
-        for r in rows
-    ]
-    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
-    lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))) for row in [header, *body]]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines) + "\n(times in ms; pipeline = capture to annotated frame)"

@@ -20,11 +20,9 @@ the original code produces NaN.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -34,8 +32,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from .detector import DetectOptions, FaceDetector, load_detector
-from .errors import DatasetError, FeatherFaceError
+from .detector import DetectOptions, FaceDetector
+from .errors import DatasetError
 from .paths import app_root
 
 log = logging.getLogger(__name__)
@@ -271,59 +269,3 @@ def evaluate_detector(
     seconds = time.perf_counter() - start
     log.info("%s: AP easy %.4f medium %.4f hard %.4f (%d images, %.1f s)", detector.name, *ap.values(), len(gt), seconds)
     return APResult(ap["easy"], ap["medium"], ap["hard"], images=len(gt), seconds=seconds, model=detector.name)
-
-
-def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``main.py eval``."""
-    parser.add_argument("--model", action="append", required=True, type=Path, metavar="M.onnx",
-                        help="model to evaluate; repeat to compare several side by side")
-    parser.add_argument("--data", type=Path, default=None,
-                        help=f"folder with {GT_FILE} and {IMAGES_DIR}/ (default: {default_data_dir()})")
-    parser.add_argument("--confidence", type=float, default=0.02, help="score floor before NMS (default 0.02)")
-    parser.add_argument("--nms-iou", type=float, default=0.4, help="NMS IoU threshold (default 0.4)")
-    parser.add_argument("--long-side", type=int, default=None,
-                        help="resize the long side to this many pixels (default: original size, as the protocol wants)")
-    parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = all cores)")
-    parser.add_argument("--json", action="store_true", help="print results as JSON")
-
-
-def _format_table(results: list[APResult]) -> str:
-    def pct(value: float) -> str:
-        return "  n/a" if np.isnan(value) else f"{100 * value:5.1f}"
-
-    width = max([5, *(len(r.model) for r in results)])
-    lines = [f"{'model':<{width}}   easy  medium   hard  images  seconds"]
-    for r in results:
-        lines.append(f"{r.model:<{width}}  {pct(r.easy)}   {pct(r.medium)}  {pct(r.hard)}  {r.images:6d}  {r.seconds:7.1f}")
-    return "\n".join(lines)
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """Evaluate each ``--model`` on ``--data``; 0 on success, 2 on a model or data error."""
-    data_dir = args.data or default_data_dir()
-    if args.confidence < 0 or args.confidence >= 1 or not 0 < args.nms_iou <= 1:
-        print("error: --confidence must be in [0, 1) and --nms-iou in (0, 1]", file=sys.stderr)
-        return 2
-    results: list[APResult] = []
-    try:
-        load_wider_gt(data_dir)  # fail on bad data before loading any model
-        for model_path in args.model:
-            detector = load_detector(model_path, threads=args.threads)
-
-            def report(done: int, total: int, name: str = detector.name) -> None:
-                if done % 20 == 0 or done == total:
-                    log.info("%s: %d/%d images", name, done, total)
-
-            results.append(
-                evaluate_detector(detector, data_dir, args.confidence, args.nms_iou, args.long_side, progress=report)
-            )
-    except FeatherFaceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        rows = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.as_dict().items()} for r in results]
-        print(json.dumps({"data": str(data_dir), "results": rows}, indent=2))
-    else:
-        print(f"WIDER FACE AP (%) on {data_dir}")
-        print(_format_table(results))
-    return 0

@@ -12,7 +12,8 @@ import pytest
 from skimage import data
 
 from featherface_app.cli import main, write_detections_json
-from featherface_app.core.bench import format_table, run_bench
+from featherface_app.cli.bench import format_table
+from featherface_app.core.bench import run_bench
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_KEYS = {"model", "frames", "fps", "infer_ms_p50", "infer_ms_p95", "pipeline_ms_p50", "pipeline_ms_p95"}
@@ -90,10 +91,10 @@ def test_self_test_passes_with_good_models_and_fails_with_a_broken_one(tmp_path:
 def test_eval_arguments_reach_the_evaluation_parser(capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    from featherface_app.core import evaluation
+    from featherface_app.cli import evaluate
 
     own = argparse.ArgumentParser()
-    evaluation.add_cli_arguments(own)
+    evaluate.add_arguments(own)
     options = [o for action in own._actions for o in action.option_strings if o not in ("-h", "--help")]
     with pytest.raises(SystemExit) as stop:
         main(["eval", "--help"])

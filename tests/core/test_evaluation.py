@@ -15,19 +15,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from featherface_app.cli.evaluate import add_arguments as add_cli_arguments
+from featherface_app.cli.evaluate import run as run_cli
 from featherface_app.core.detector import DetectOptions, OnnxFaceDetector
 from featherface_app.core.errors import DatasetError
 from featherface_app.core.evaluation import (
     SETTINGS,
     APResult,
     ImageTruth,
-    add_cli_arguments,
     box_overlaps,
     evaluate_detector,
     load_wider_gt,
     normalise_scores,
     predict_dataset,
-    run_cli,
     wider_ap,
 )
 
@@ -347,12 +347,12 @@ def test_cli_reports_missing_model_and_data(
     teacher_model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = subset_dir(wider_val_dir, tmp_path / "data", 1)
-    assert run_cli(parse_cli(["--model", str(tmp_path / "nope.onnx"), "--data", str(data)])) == 2
+    assert run_cli(parse_cli(["--model", str(tmp_path / "nope.onnx"), "--data", str(data)])) == 1
     assert "model file not found" in capsys.readouterr().err
-    assert run_cli(parse_cli(["--model", str(teacher_model_path), "--data", str(tmp_path / "empty")])) == 2
+    assert run_cli(parse_cli(["--model", str(teacher_model_path), "--data", str(tmp_path / "empty")])) == 1
     assert "no gt.json" in capsys.readouterr().err
     (data / "images" / sorted(json.loads((data / "gt.json").read_text()))[0]).unlink()
-    assert run_cli(parse_cli(["--model", str(teacher_model_path), "--data", str(data)])) == 2
+    assert run_cli(parse_cli(["--model", str(teacher_model_path), "--data", str(data)])) == 1
     assert "cannot read image" in capsys.readouterr().err
 
 
