@@ -179,18 +179,13 @@ def check_window_output_dir(window: MainWindow) -> str | None:
 
 
 def prepare_recording(window: MainWindow, warning: str | None = None) -> None:
-    """Start-up wiring for recording: check the output folder (warn, fall back), repair the
-    recordings a crash or kill left without a duration (and say so), let a pause pause the file.
-
-    TODO(main_window owner): the pause line belongs in ``MainWindow._on_pause_toggled``; it is
-    idempotent, so it may stay here until then.
-    """
+    """Start-up wiring for recording: check the output folder (warn, fall back) and repair the
+    recordings a crash or kill left without a duration (and say so)."""
     warnings = [w for w in (warning, check_window_output_dir(window)) if w]
     for message in warnings:
         window.show_warning(message)
     window.recording.repaired.connect(lambda message: window.show_info(message, banner=not warnings))
     window.recording.repair(window.output_dir())
-    window.commands.pause.toggled.connect(window.recording.set_paused)
 
 
 def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorReporter, window_factory: Callable[[LaunchOptions], MainWindow]) -> int:

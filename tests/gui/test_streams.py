@@ -13,12 +13,15 @@ def test_a_dropped_stream_is_reconnected_and_its_password_never_shown(qtbot, mak
     stream_server.live["live.ts"] = (data, len(data) // 2)
     url = stream_server.url("live.ts", "viewer:s3cret-pw")
     window = make_window(source=url)
-    with qtbot.waitSignal(window.sources.lost, timeout=60_000) as lost:
-        helpers.frames(qtbot, window, 3)
-    assert "was lost" in lost.args[1]
-    assert window.sources.reconnecting == url and "Trying to reconnect" in window.banner.text()
-    with qtbot.waitSignal(window.sources.reconnected, timeout=60_000):
-        pass
+    seen: list[tuple[str, str | None, str]] = []  # at each loss: message, reconnecting, banner
+    window.sources.lost.connect(lambda info, message: seen.append((message, window.sources.reconnecting, window.banner.text())))
+    reconnected: list[object] = []
+    window.sources.reconnected.connect(reconnected.append)
+    helpers.frames(qtbot, window, 3)
+    qtbot.waitUntil(lambda: len(seen) >= 1, timeout=60_000)
+    message, reconnecting, banner = seen[0]
+    assert "was lost" in message and reconnecting == url and "Trying to reconnect" in banner
+    qtbot.waitUntil(lambda: len(reconnected) >= 1, timeout=60_000)
     helpers.frames(qtbot, window, 2)
     assert stream_server.requests["live.ts"] >= 2
     shown = " ".join([window.banner.text(), window.statusBar().currentMessage(), window.controls.source_label.text(),
