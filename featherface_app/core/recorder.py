@@ -316,6 +316,7 @@ class Recorder:
             self._queue.put(None)
             thread.join(timeout)
             if thread.is_alive():
+                self.frames_kept = self.frames_written  # best known; the repair at the next start counts them
                 log.error("recorder did not finish within %.0f s; %s may lack its index", timeout, self.path)
         return self.path
 
