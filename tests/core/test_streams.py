@@ -89,3 +89,11 @@ def test_stream_urls_are_told_from_paths() -> None:
     assert not is_stream_url("/tmp/a://b.mp4") and not is_stream_url("camera:0")
     with pytest.raises(SourceError, match="Unsupported stream type 'gopher://'"):
         open_source("gopher://u:pw@host/x")
+
+
+@pytest.mark.parametrize("url", ["rtsp://admin:pw1234@127.0.0.1:9/stream1", "https://127.0.0.1:9/live/index.m3u8"])
+def test_rtsp_and_https_urls_are_streams_not_paths(url: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        open_source(url)
+    assert str(caught.value) == f"Cannot open the stream {redact_url(url)}: Connection refused"
+    assert "pw1234" not in str(caught.value)
