@@ -57,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-dir", metavar="PATH", help="folder for recordings and screenshots (default: remembered, or the user data folder)")
     parser.add_argument("--quit-after", metavar="SECONDS", type=seconds, help="close the window after this many seconds (demos, tests)")
     parser.add_argument("--self-test", action="store_true", help=f"load every shipped model, run {SELF_TEST_FRAMES} sample frames through each, exit 0 or 1")
-    parser.add_argument("--log-level", default=os.environ.get("FEATHERFACE_LOG", "INFO"), choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging detail on stderr and in the log file (<user data folder>/logs/featherface.log)")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("FEATHERFACE_LOG", "INFO"),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging detail on stderr and in the log file (<user data folder>/logs/featherface.log)",
+    )
     parser.add_argument("--version", action="version", version=f"FeatherFace Live {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (bench, detect, evaluate):

@@ -14,7 +14,11 @@ from .options import EXIT_FAILED, EXIT_OK, add_detect_options, add_model_option,
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    bench = sub.add_parser("bench", help="latency and FPS of each model, per stage", description="Run each model over the same frames through the app's pipeline and report FPS and per-stage p50/p95 latency (ms). With no options: every shipped model on the sample clip.")
+    bench = sub.add_parser(
+        "bench",
+        help="latency and FPS of each model, per stage",
+        description="Run each model over the same frames through the app's pipeline and report FPS and per-stage p50/p95 latency (ms). With no options: every shipped model on the sample clip.",
+    )
     add_model_option(bench, "ONNX model to measure; repeat for several (default: every shipped model)")
     bench.add_argument("--models", nargs="+", type=Path, dest="model", action="extend", help=argparse.SUPPRESS)
     bench.add_argument("--source", dest="bench_source", default="sample", metavar="S", help="'sample' (default) or a video/image path")

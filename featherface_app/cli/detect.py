@@ -23,7 +23,11 @@ log = logging.getLogger("featherface_app")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    detect = sub.add_parser("detect", help="detect faces in images or videos; write annotated copies, JSON and CSV", description="Run one model on images and/or videos. Writes <name>_annotated.png / .mkv, detections.json and detections.csv into --out.")
+    detect = sub.add_parser(
+        "detect",
+        help="detect faces in images or videos; write annotated copies, JSON and CSV",
+        description="Run one model on images and/or videos. Writes <name>_annotated.png / .mkv, detections.json and detections.csv into --out.",
+    )
     detect.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image or video files")
     add_model_option(detect, "ONNX model (default: the first shipped model)")
     detect.add_argument("--out", type=Path, default=Path("featherface_detect"), help="output folder (default ./featherface_detect)")
@@ -145,8 +149,8 @@ def run(args: argparse.Namespace) -> int:
             source.close()
         faces_total = sum(len(f["faces"]) for f in entry.get("frames", []))
         print(f"{path}: {len(entry.get('frames', []))} frame(s), {faces_total} face(s)" + (f" -> {entry['output']}" if "output" in entry else ""))
-    for sink, exc in [*((s, e) for s, e in loop.sink_errors if s is csv_sink), *loop.close()]:
-        print(f"error: {describe(exc)}", file=sys.stderr)
+    for _sink, error in [*((s, e) for s, e in loop.sink_errors if s is csv_sink), *loop.close()]:
+        print(f"error: {describe(error)}", file=sys.stderr)
         failures += 1
     json_path = args.out / "detections.json"
     write_detections_json(json_path, document)

@@ -7,8 +7,8 @@ import json
 import logging
 import math
 import sys
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from featherface_app.core.errors import FeatherFaceError
 
@@ -23,15 +23,24 @@ log = logging.getLogger("featherface_app")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``main.py eval``."""
     add_model_option(parser, "model to evaluate; repeat to compare several side by side", required=True)
-    parser.add_argument("--data", type=Path, default=None,
-                        help="folder with gt.json and images/ (default: $FEATHERFACE_SHARED/data/wider_val_dev; the shared folder defaults to ../shared)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder with gt.json and images/ (default: $FEATHERFACE_SHARED/data/wider_val_dev; the shared folder defaults to ../shared)",
+    )
     add_detect_options(parser, confidence=0.02, input_px=None)
     parser.add_argument("--json", action="store_true", help="print results as JSON")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    add_arguments(sub.add_parser("eval", help="WIDER FACE validation AP of a model (see 'eval --help')",
-                                 description="Evaluate models on WIDER FACE validation (official protocol: original size, confidence 0.02)."))
+    add_arguments(
+        sub.add_parser(
+            "eval",
+            help="WIDER FACE validation AP of a model (see 'eval --help')",
+            description="Evaluate models on WIDER FACE validation (official protocol: original size, confidence 0.02).",
+        )
+    )
 
 
 def format_table(results: list[APResult]) -> str:

@@ -70,8 +70,14 @@ def add_detect_options(parser: argparse.ArgumentParser, confidence: float = 0.5,
     shown = "native" if input_px is None else str(input_px)
     parser.add_argument("--confidence", type=fraction, default=confidence, help=f"score threshold (default {confidence:g})")
     parser.add_argument("--nms-iou", "--nms", type=fraction, default=0.4, help="NMS IoU threshold (default 0.4)")
-    parser.add_argument("--input-size", "--long-side", type=input_size, default=input_px, metavar="PX",
-                        help=f"long side fed to the model in px, or 'native' for the frame's own size (default {shown})")
+    parser.add_argument(
+        "--input-size",
+        "--long-side",
+        type=input_size,
+        default=input_px,
+        metavar="PX",
+        help=f"long side fed to the model in px, or 'native' for the frame's own size (default {shown})",
+    )
     if threads:
         parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = all cores)")
 

@@ -13,7 +13,6 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-
 #: larger steps or anchor sizes are nonsense for any input the app feeds (at most 4096 px).
 MAX_ANCHOR_PX = 8192
 

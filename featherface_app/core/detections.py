@@ -48,7 +48,7 @@ class FaceDetections:
 
     @classmethod
     def empty(cls) -> FaceDetections:
-        return cls(np.zeros((0, 4)), np.zeros((0,)), np.zeros((0, 5, 2)))
+        return cls(np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), np.zeros((0, 5, 2), np.float32))
 
     def __len__(self) -> int:
         return len(self.scores)

@@ -14,7 +14,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -134,12 +134,17 @@ class OnnxFaceDetector:
         except Exception as exc:
             raise ModelLoadError(f"{self.path.name}: the model fails on a test frame ({exc})") from exc
 
+    @staticmethod
+    def _to_bgr(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        if frame.ndim == 2:
+            return np.asarray(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+        if frame.ndim == 3 and frame.shape[2] == 4:
+            return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR), dtype=np.uint8)
+        return frame
+
     def preprocess(self, frame: npt.NDArray[np.uint8], input_long_side: int | None) -> tuple[npt.NDArray[np.float32], float]:
         """BGR/gray uint8 frame → padded NCHW float32 tensor, and the resize factor applied."""
-        if frame.ndim == 2:
-            frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-        elif frame.ndim == 3 and frame.shape[2] == 4:
-            frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+        frame = self._to_bgr(frame)
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.shape[0] < 1 or frame.shape[1] < 1:
             raise ValueError(f"expected an HxWx3 BGR frame, got shape {frame.shape}")
         height, width = frame.shape[:2]
@@ -148,15 +153,15 @@ class OnnxFaceDetector:
         scale = long_side / max(height, width)
         if abs(scale - 1.0) > 1e-6:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+            frame = np.asarray(cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR), dtype=np.uint8)
         multiple = self.info.size_multiple
         h, w = frame.shape[:2]
         padded_h, padded_w = max(multiple, math.ceil(h / multiple) * multiple), max(multiple, math.ceil(w / multiple) * multiple)
         rgb = self.info.color_order == "RGB"
         # pad with the mean colour so the padding is exactly zero after mean subtraction
         border = tuple(float(v) for v in (self.info.mean[::-1] if rgb else self.info.mean))
-        frame = cv2.copyMakeBorder(frame, 0, padded_h - h, 0, padded_w - w, cv2.BORDER_CONSTANT, value=border)
-        tensor = cv2.dnn.blobFromImage(frame, 1.0, None, self.info.mean, swapRB=rgb, crop=False)
+        padded: npt.NDArray[Any] = cv2.copyMakeBorder(frame, 0, padded_h - h, 0, padded_w - w, cv2.BORDER_CONSTANT, value=border)
+        tensor = np.asarray(cv2.dnn.blobFromImage(padded, 1.0, None, self.info.mean, swapRB=rgb, crop=False), dtype=np.float32)  # type: ignore[call-overload]
         if self._scale_channels:
             tensor *= self._inv_std[None, :, None, None]
         return tensor, scale

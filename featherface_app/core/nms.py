@@ -14,7 +14,7 @@ def iou_matrix(a_xyxy: npt.NDArray[np.floating], b_xyxy: npt.NDArray[np.floating
     area_a = np.prod(np.clip(a_xyxy[:, 2:] - a_xyxy[:, :2], 0, None), axis=1)
     area_b = np.prod(np.clip(b_xyxy[:, 2:] - b_xyxy[:, :2], 0, None), axis=1)
     union = area_a[:, None] + area_b[None, :] - inter
-    return (inter / np.maximum(union, 1e-9)).astype(np.float32)
+    return np.asarray(inter / np.maximum(union, 1e-9), dtype=np.float32)
 
 
 def nms(xyxy: npt.NDArray[np.float32], scores: npt.NDArray[np.float32], iou_threshold: float) -> npt.NDArray[np.intp]:

@@ -148,4 +148,3 @@ class CsvSink:
             self._file.close()
         except OSError as exc:
             raise FeatherFaceError(f"Cannot write {self.path}: {exc.strerror or exc}") from exc
-

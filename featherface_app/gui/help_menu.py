@@ -46,10 +46,14 @@ def open_log_folder(window: MainWindow) -> None:
 
 def show_about(window: MainWindow) -> None:
     log_file = log_file_path()
-    box = QMessageBox(QMessageBox.Icon.Information, "About FeatherFace Live",
-                      f"FeatherFace Live {__version__}\nFace detection with FeatherFace V1 (CBAM) and V2 (ECA) "
-                      "on live video, side by side.\n\nLog file: " + (str(log_file) if log_file else "none (console only)"),
-                      QMessageBox.StandardButton.Ok, window)
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "About FeatherFace Live",
+        f"FeatherFace Live {__version__}\nFace detection with FeatherFace V1 (CBAM) and V2 (ECA) "
+        "on live video, side by side.\n\nLog file: " + (str(log_file) if log_file else "none (console only)"),
+        QMessageBox.StandardButton.Ok,
+        window,
+    )
     box.setWindowModality(Qt.WindowModality.NonModal)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.show()

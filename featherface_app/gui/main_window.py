@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QMainWindow, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from featherface_app import STARTED_MONOTONIC
 from featherface_app.core.detector import DetectOptions
@@ -64,6 +64,9 @@ class LaunchOptions:
 
 class MainWindow(QMainWindow):
     """FeatherFace Live's window. GUI thread; see the module docstring for the other threads."""
+
+    models_menu: QMenu  # set by menus.build_menus
+    open_log_action: QAction  # set by help_menu.add_help_menu
 
     def __init__(
         self,

@@ -17,8 +17,21 @@ def build_menus(window: MainWindow) -> None:
     a = window.commands
     menu = window.menuBar()
     file_menu = menu.addMenu("&File")
-    for action in (a.use_sample, a.use_camera, a.open_video, a.open_image, a.reopen_source, None, a.open_model, None,
-                   a.choose_output, a.screenshot, a.record, None, a.quit):
+    for action in (
+        a.use_sample,
+        a.use_camera,
+        a.open_video,
+        a.open_image,
+        a.reopen_source,
+        None,
+        a.open_model,
+        None,
+        a.choose_output,
+        a.screenshot,
+        a.record,
+        None,
+        a.quit,
+    ):
         file_menu.addSeparator() if action is None else file_menu.addAction(action)
     view_menu = menu.addMenu("&View")
     for action in (a.pause, a.compare, a.landmarks, a.fullscreen):

@@ -64,8 +64,14 @@ def with_props(source: Path, target: Path, document: dict[str, object]) -> Path:
 
 def yunet_document(family: str) -> dict[str, object]:
     roles = [f"{head}_{stride}" for stride in (8, 16, 32) for head in ("cls", "obj", "bbox", "kps")]
-    return {"schema": 1, "name": "YuNet-n (ours)", "variant": "yunet-n", "family": family,
-            "input": {"name": "input", "mean": [0, 0, 0]}, "outputs": {r: r for r in roles}}
+    return {
+        "schema": 1,
+        "name": "YuNet-n (ours)",
+        "variant": "yunet-n",
+        "family": family,
+        "input": {"name": "input", "mean": [0, 0, 0]},
+        "outputs": {r: r for r in roles},
+    }
 
 
 def test_family_from_metadata_and_unknown_families_are_refused_in_one_sentence(yunet_model_path: Path, tmp_path: Path) -> None:
@@ -83,7 +89,8 @@ def test_family_from_metadata_and_unknown_families_are_refused_in_one_sentence(y
 def test_a_model_of_no_known_family_is_refused_without_a_tensor_dump(tmp_path: Path) -> None:
     graph = helper.make_graph(
         [helper.make_node("GlobalAveragePool", ["input"], ["pooled"]), helper.make_node("Flatten", ["pooled"], ["embedding"])],
-        "classifier", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        "classifier",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "h", "w"])],
         [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [1, 3])],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

@@ -11,7 +11,9 @@ from featherface_app.core.errors import FeatherFaceError
 from featherface_app.core.pipeline import ProcessedFrame
 
 
-def test_yunet_runs_as_model_b_in_compare_and_as_model_a(qtbot, make_window, helpers, faces_video: Path, two_models: list[Path], yunet_model_path: Path) -> None:
+def test_yunet_runs_as_model_b_in_compare_and_as_model_a(
+    qtbot, make_window, helpers, faces_video: Path, two_models: list[Path], yunet_model_path: Path
+) -> None:
     window = make_window(source=faces_video, models=[two_models[0], yunet_model_path])
     helpers.models(qtbot, window)
     names = window.ready_model_names()
@@ -54,7 +56,9 @@ def test_a_failing_sink_is_dropped_and_shown_in_the_banner(qtbot, make_window, h
     assert sink.written == 2
 
 
-def test_keys_keep_their_meaning_whatever_order_models_are_given_in(qtbot, make_window, helpers, faces_video: Path, two_models: list[Path], yunet_model_path: Path) -> None:
+def test_keys_keep_their_meaning_whatever_order_models_are_given_in(
+    qtbot, make_window, helpers, faces_video: Path, two_models: list[Path], yunet_model_path: Path
+) -> None:
     """Shipped V1 and V2 are keys 1 and 2, a user's model comes after them."""
     if not all(p.parent.name == "models" for p in two_models):
         pytest.skip("needs the shipped V1/V2 models")

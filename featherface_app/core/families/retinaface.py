@@ -77,9 +77,7 @@ class Decoder:
         height, width = input_hw
         priors = prior_boxes(self.info.anchors, height, width)
         if len(priors) != len(scores):
-            raise ModelMetadataError(
-                f"{self.file_name}: model gave {len(scores)} predictions, its anchor metadata implies {len(priors)}"
-            )
+            raise ModelMetadataError(f"{self.file_name}: model gave {len(scores)} predictions, its anchor metadata implies {len(priors)}")
         face_scores = scores[:, 1]
         candidates = np.flatnonzero(face_scores > confidence)
         if candidates.size > pre_nms_top_k:
