@@ -20,7 +20,7 @@ import torch
 
 from featherface_app import __version__
 from featherface_app.core.anchors import AnchorConfig
-from featherface_app.core.metadata import ModelInfo
+from featherface_app.core.metadata import DATA_TERMS_KEY, WIDER_FACE_DATA_TERMS, ModelInfo
 
 from .nets.models import SoftmaxExport, Variant, build_model
 
@@ -75,6 +75,7 @@ def export(
             "exported": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "git_revision": git_revision(),
             "exporter": f"torch {torch.__version__}, opset {OPSET}",
+            DATA_TERMS_KEY: WIDER_FACE_DATA_TERMS,
         },
     )
     out.parent.mkdir(parents=True, exist_ok=True)
