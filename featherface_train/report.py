@@ -1,12 +1,14 @@
-"""Parameter table per part and onnxruntime latency of the three networks, for the README.
+"""Parameter table per part, onnxruntime latency, and the 2 x 2 ablation table, for the README and cards.
 
     python -m featherface_train.report params
     python -m featherface_train.report latency --models A.onnx B.onnx ... [--runs 100]
+    python -m featherface_train.report ablation --model "CBAM, KD=runs/v1_kd_ft512/model.onnx" ... --teacher T.onnx
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from pathlib import Path
@@ -14,6 +16,10 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from torch import nn
+
+from featherface_app.core.detector import load_detector
+from featherface_app.core.evaluation import default_data_dir, evaluate_detector
+from featherface_app.core.face_free import face_free_frames, frames_with_faces
 
 from .nets.models import FeatherFace, RetinaFaceMnet, build_model
 
@@ -88,6 +94,50 @@ def latency_table(models: list[Path], runs: int) -> str:
     return "\n".join(lines)
 
 
+def interleaved_latency_ms(models: list[Path], runs: int, height: int = 480, width: int = 640) -> list[float]:
+    """1-thread medians of ``session.run``, the models taking turns run by run so that machine
+    noise falls on all of them alike."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    sessions = [ort.InferenceSession(str(m), options, providers=["CPUExecutionProvider"]) for m in models]
+    image = np.random.default_rng(0).normal(0, 50, (1, 3, height, width)).astype(np.float32)
+    feeds = [{s.get_inputs()[0].name: image} for s in sessions]
+    samples: list[list[float]] = [[] for _ in models]
+    for round_ in range(runs + 5):
+        for session, feed, out in zip(sessions, feeds, samples):
+            start = time.perf_counter()
+            session.run(None, feed)
+            if round_ >= 5:
+                out.append((time.perf_counter() - start) * 1e3)
+    return [statistics.median(s) for s in samples]
+
+
+def ablation_rows(models: dict[str, Path], data_dir: Path, runs: int) -> list[dict[str, object]]:
+    """AP easy/medium/hard at original size, false-face frames, parameters and 1-thread latency."""
+    frames = face_free_frames()
+    latencies = interleaved_latency_ms(list(models.values()), runs)
+    rows: list[dict[str, object]] = []
+    for (label, path), latency in zip(models.items(), latencies):
+        detector = load_detector(path, threads=1)
+        ap = evaluate_detector(detector, data_dir)
+        hits = frames_with_faces(detector, frames)
+        rows.append({"model": label, "file": str(path), "easy": ap.easy, "medium": ap.medium, "hard": ap.hard,
+                     "false_face_frames": len(hits), "face_free_frames": len(frames), "false_faces": hits,
+                     "parameters": detector.info.parameters, "latency_ms_1thread_640x480": latency})
+    return rows
+
+
+def ablation_table(rows: list[dict[str, object]]) -> str:
+    lines = ["| model | easy | medium | hard | face-free frames with a face | parameters | 1 thread, 640x480 |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {100 * float(r['easy']):.1f} | {100 * float(r['medium']):.1f} | "  # type: ignore[arg-type]
+                     f"{100 * float(r['hard']):.1f} | {r['false_face_frames']} / {r['face_free_frames']} | "  # type: ignore[arg-type]
+                     f"{int(r['parameters']):,} | {float(r['latency_ms_1thread_640x480']):.1f} ms |")  # type: ignore[call-overload,arg-type]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m featherface_train.report", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -95,8 +145,22 @@ def main(argv: list[str] | None = None) -> int:
     lat = sub.add_parser("latency")
     lat.add_argument("--models", type=Path, nargs="+", required=True)
     lat.add_argument("--runs", type=int, default=100)
+    abl = sub.add_parser("ablation", help="AP, false faces, parameters and latency of labelled models")
+    abl.add_argument("--model", action="append", required=True, metavar="LABEL=PATH")
+    abl.add_argument("--data", type=Path, help="default: $FEATHERFACE_SHARED/data/wider_val_dev")
+    abl.add_argument("--runs", type=int, default=100)
+    abl.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
-    print(params_table() if args.what == "params" else latency_table(args.models, args.runs))
+    if args.what == "params":
+        print(params_table())
+    elif args.what == "latency":
+        print(latency_table(args.models, args.runs))
+    else:
+        models = {label: Path(path) for label, path in (m.split("=", 1) for m in args.model)}
+        rows = ablation_rows(models, args.data or default_data_dir(), args.runs)
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2))
+        print(ablation_table(rows))
     return 0
 
 

@@ -24,16 +24,39 @@ Frame = npt.NDArray[np.uint8]
 
 # BGR: skin tones from pale to dark, greys, white, black, and saturated primaries.
 PLAIN_COLOURS_BGR: tuple[tuple[int, int, int], ...] = (
-    (140, 170, 225), (110, 150, 210), (90, 120, 180), (60, 90, 140), (40, 60, 100),
-    (64, 64, 64), (128, 128, 128), (192, 192, 192), (255, 255, 255), (0, 0, 0),
-    (60, 160, 60), (200, 120, 40), (40, 40, 200),
+    (140, 170, 225),
+    (110, 150, 210),
+    (90, 120, 180),
+    (60, 90, 140),
+    (40, 60, 100),
+    (64, 64, 64),
+    (128, 128, 128),
+    (192, 192, 192),
+    (255, 255, 255),
+    (0, 0, 0),
+    (60, 160, 60),
+    (200, 120, 40),
+    (40, 40, 200),
 )
 PLAIN_SIZES_WH: tuple[tuple[int, int], ...] = ((1, 1), (8, 8), (32, 32), (160, 120), (640, 480), (1280, 720))
 # scikit-image sample images with no face in them (astronaut, camera and chelsea are left out).
 FACE_FREE_PHOTOS: tuple[str, ...] = (
-    "coffee.png", "chessboard_RGB.png", "brick.png", "gravel.png", "grass.png", "motorcycle_left.png",
-    "text.png", "page.png", "moon.png", "rocket.jpg", "hubble_deep_field.jpg", "logo.png", "color.png",
-    "retina.jpg", "cell.png", "clock_motion.png",
+    "coffee.png",
+    "chessboard_RGB.png",
+    "brick.png",
+    "gravel.png",
+    "grass.png",
+    "motorcycle_left.png",
+    "text.png",
+    "page.png",
+    "moon.png",
+    "rocket.jpg",
+    "hubble_deep_field.jpg",
+    "logo.png",
+    "color.png",
+    "retina.jpg",
+    "cell.png",
+    "clock_motion.png",
 )
 
 

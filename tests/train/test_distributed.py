@@ -17,9 +17,32 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def _torchrun(out: Path, shared_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "featherface_train.train", "--variant", "v2", "--distill", "--out", str(out), "--limit-images", "16",
-        "--epochs", "2", "--batch-size", "4", "--image-size", "160", "--workers", "0", "--threads", "1", *extra,
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "featherface_train.train",
+        "--variant",
+        "v2",
+        "--distill",
+        "--out",
+        str(out),
+        "--limit-images",
+        "16",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "4",
+        "--image-size",
+        "160",
+        "--workers",
+        "0",
+        "--threads",
+        "1",
+        *extra,
     ]
     env = {**os.environ, "FEATHERFACE_SHARED": str(shared_dir), "OMP_NUM_THREADS": "1"}
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -43,4 +66,3 @@ def test_two_cpu_ranks_resume_and_end_with_the_same_weights(tmp_path: Path, shar
     assert log.count("step 2/4 ") == 1 and log.count("step 4/4 ") == 1, log
     assert (out / "model.onnx").is_file() and (out / "last.pt").is_file()
     assert sorted(p.name for p in out.iterdir()) == sorted(["train.log", "last.pt", "final.pt", "model.onnx", "provenance.json"])
-
