@@ -53,13 +53,12 @@ def _key(path: Path) -> str:
 class ModelCatalogue(QObject):
     """Ordered model list of the window. GUI thread; loading happens on ``self.loader``.
 
-    Signals: ``loaded(ModelEntry)``, ``load_failed(path, message)``, ``changed()`` (the list or
-    an entry's state changed).
+    Signals: ``loaded(ModelEntry)``, ``load_failed(path, message)``. The order models are offered
+    in, and which run, belong to the core :class:`~featherface_app.core.selection.ModelSelection`.
     """
 
     loaded = Signal(object)
     load_failed = Signal(str, str)
-    changed = Signal()
 
     def __init__(self, processor: FrameProcessor, load: Loader, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -78,9 +77,6 @@ class ModelCatalogue(QObject):
     def by_name(self, name: str) -> ModelEntry | None:
         return next((e for e in self.entries if e.name == name), None)
 
-    def ready(self) -> list[ModelEntry]:
-        return [e for e in self.entries if e.ready]
-
     @property
     def loading(self) -> int:
         return sum(1 for e in self.entries if not e.ready)
@@ -94,7 +90,6 @@ class ModelCatalogue(QObject):
         entry = ModelEntry(path)
         self.entries.append(entry)
         self.loader.submit(Job("model", lambda: self._load(path), {"entry": entry}))
-        self.changed.emit()
         return entry
 
     def _on_loaded(self, job: Job, detector: FaceDetector) -> None:
@@ -106,7 +101,6 @@ class ModelCatalogue(QObject):
         self.processor.add_detector(entry.name, detector)
         log.info("model ready: %s (%s)", entry.name, entry.path)
         self.loaded.emit(entry)
-        self.changed.emit()
 
     def _on_failed(self, job: Job, message: str) -> None:
         entry: ModelEntry = job.context["entry"]
@@ -114,7 +108,6 @@ class ModelCatalogue(QObject):
             self.entries.remove(entry)
         log.warning("model %s failed to load: %s", entry.path, message)
         self.load_failed.emit(str(entry.path), message)
-        self.changed.emit()
 
     def shutdown(self) -> bool:
         return self.loader.stop()
