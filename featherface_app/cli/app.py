@@ -38,16 +38,16 @@ def self_test(extra_models: Sequence[Path] = (), frames: int = SELF_TEST_FRAMES)
     for path in models:
         try:
             detector = load_detector(path)
-            row = bench_one(detector, "sample", frames, DetectOptions(), warmup=0)
+            result = bench_one(detector, "sample", frames, DetectOptions(), warmup=0)
         except Exception as exc:  # the self-test reports every failure, whatever its type
             ok = False
             print(f"FAIL {Path(path).name}: {exc}")
             continue
-        ran = row["frames"] == frames
+        ran = result.frames == frames
         ok &= ran
         print(
-            f"{'ok  ' if ran else 'FAIL'} {Path(path).name} ({row['model']}, {row['variant']}): {row['frames']}/{frames} frames, "
-            f"{row['faces_per_frame']:.2f} faces/frame, infer p50 {row['infer_ms_p50']:.1f} ms, pipeline p50 {row['pipeline_ms_p50']:.1f} ms"
+            f"{'ok  ' if ran else 'FAIL'} {Path(path).name} ({result.model}, {result.variant}): {result.frames}/{frames} frames, "
+            f"{result.faces_per_frame:.2f} faces/frame, infer p50 {result.infer_ms[0]:.1f} ms, pipeline p50 {result.pipeline_ms[0]:.1f} ms"
         )
     print("self-test passed" if ok else "self-test FAILED")
     return EXIT_OK if ok else EXIT_FAILED

@@ -7,10 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from featherface_app.core.detections import STAGES
 
 from .options import EXIT_FAILED, EXIT_OK, add_detect_options, add_model_option, positive_int, shipped_models
+
+if TYPE_CHECKING:
+    from featherface_app.core.bench import BenchResult
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,8 +31,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     bench.add_argument("--json", action="store_true", help="print a JSON list, one object per model, instead of a table")
 
 
-def format_table(rows: Sequence[dict[str, object]]) -> str:
+def format_table(results: Sequence[BenchResult]) -> str:
     """A plain-text table: throughput, inference and pipeline p50/p95, and each stage's p50."""
+    rows = [r.to_json() for r in results]
     header = ["model", "frames", "fps", "infer p50", "infer p95", "pipe p50", "pipe p95", "pipe/infer"] + [f"{s} p50" for s in STAGES]
     body = [
         [
@@ -59,6 +64,6 @@ def run(args: argparse.Namespace) -> int:
         print("error: no models found in the models folder; pass --model PATH", file=sys.stderr)
         return EXIT_FAILED
     options = DetectOptions(confidence=args.confidence, nms_iou=args.nms_iou, input_long_side=args.input_size)
-    rows = run_bench(models, args.bench_source, args.frames, options, threads=args.threads)
-    print(json.dumps(rows, indent=2) if args.json else format_table(rows))
+    results = run_bench(models, args.bench_source, args.frames, options, threads=args.threads)
+    print(json.dumps([r.to_json() for r in results], indent=2) if args.json else format_table(results))
     return EXIT_OK

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,46 @@ from .sources import Frame, open_source
 log = logging.getLogger(__name__)
 
 WARMUP_FRAMES = 3
-#: one benchmark row: figures by name (JSON-ready), see :func:`bench_one`.
-BenchRow = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """One model's figures: ``frames`` measured, throughput, p50/p95 (ms) of the inference call,
+    of the whole pipeline and of each stage in :data:`STAGES` (``stage_ms[stage] = (p50, p95)``)."""
+
+    model: str
+    variant: str
+    family: str
+    path: str
+    source: str
+    frames: int
+    fps: float
+    input_long_side: int | None
+    faces_per_frame: float
+    infer_ms: tuple[float, float]
+    pipeline_ms: tuple[float, float]
+    stage_ms: dict[str, tuple[float, float]] = field(default_factory=dict)
+    threads: int = 0
+
+    @property
+    def pipeline_to_infer(self) -> float | None:
+        infer = self.infer_ms[0]
+        return round(self.pipeline_ms[0] / infer, 3) if infer and infer == infer else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The flat record ``bench --json`` prints (``infer_ms_p50``, ``capture_ms_p95``, …)."""
+        row: dict[str, Any] = {
+            "model": self.model, "variant": self.variant, "family": self.family, "path": self.path,
+            "source": self.source, "frames": self.frames, "fps": self.fps,
+            "input_long_side": self.input_long_side, "faces_per_frame": self.faces_per_frame,
+            "infer_ms_p50": self.infer_ms[0], "infer_ms_p95": self.infer_ms[1],
+            "pipeline_ms_p50": self.pipeline_ms[0], "pipeline_ms_p95": self.pipeline_ms[1],
+        }  # fmt: skip
+        for stage, (p50, p95) in self.stage_ms.items():
+            row[f"{stage}_ms_p50"], row[f"{stage}_ms_p95"] = p50, p95
+        row["pipeline_to_infer"] = self.pipeline_to_infer
+        row["threads"] = self.threads
+        return row
 
 
 def _frames(spec: str | Path) -> Generator[Frame, None, None]:
@@ -69,7 +108,7 @@ class StageStats:
         """Figures stay readable."""
 
 
-def bench_one(detector: FaceDetector, source: str | Path, frames: int, options: DetectOptions, warmup: int = WARMUP_FRAMES) -> BenchRow:
+def bench_one(detector: FaceDetector, source: str | Path, frames: int, options: DetectOptions, warmup: int = WARMUP_FRAMES) -> BenchResult:
     """Figures for one warm detector over ``frames`` frames of ``source`` (after ``warmup``),
     driven through the app's frame loop."""
     loop = FrameLoop(FrameProcessor({detector.name: detector}, options=options))
@@ -92,24 +131,20 @@ def bench_one(detector: FaceDetector, source: str | Path, frames: int, options: 
         pipeline.append(elapsed * 1e3)
     stream.close()
     measured = len(pipeline)
-    row: BenchRow = {
-        "model": detector.name,
-        "variant": detector.info.variant,
-        "family": detector.info.family,
-        "path": str(detector.path),
-        "source": str(source),
-        "frames": measured,
-        "fps": round(measured / wall, 2) if wall > 0 else 0.0,
-        "input_long_side": options.input_long_side,
-        "faces_per_frame": round(stats.faces / measured, 2) if measured else 0.0,
-    }
-    row["infer_ms_p50"], row["infer_ms_p95"] = _percentiles(stats.stages["inference"])
-    row["pipeline_ms_p50"], row["pipeline_ms_p95"] = _percentiles(pipeline)
-    for stage in STAGES:
-        row[f"{stage}_ms_p50"], row[f"{stage}_ms_p95"] = _percentiles(stats.stages[stage])
-    infer = row["infer_ms_p50"]
-    row["pipeline_to_infer"] = round(row["pipeline_ms_p50"] / infer, 3) if infer and infer == infer else None
-    return row
+    return BenchResult(
+        model=detector.name,
+        variant=detector.info.variant,
+        family=detector.info.family,
+        path=str(detector.path),
+        source=str(source),
+        frames=measured,
+        fps=round(measured / wall, 2) if wall > 0 else 0.0,
+        input_long_side=options.input_long_side,
+        faces_per_frame=round(stats.faces / measured, 2) if measured else 0.0,
+        infer_ms=_percentiles(stats.stages["inference"]),
+        pipeline_ms=_percentiles(pipeline),
+        stage_ms={stage: _percentiles(stats.stages[stage]) for stage in STAGES},
+    )
 
 
 def run_bench(
@@ -118,13 +153,11 @@ def run_bench(
     frames: int = 100,
     options: DetectOptions | None = None,
     threads: int = 0,
-) -> list[BenchRow]:
+) -> list[BenchResult]:
     """One row per model (see :func:`bench_one`); model paths are loaded with ``threads``."""
-    rows = []
+    results = []
     for model in models:
         detector = load_detector(model, threads=threads) if isinstance(model, (str, Path)) else model
         log.info("benchmarking %s on %s for %d frames", detector.name, source, frames)
-        row = bench_one(detector, source, frames, options or DetectOptions())
-        row["threads"] = threads
-        rows.append(row)
-    return rows
+        results.append(replace(bench_one(detector, source, frames, options or DetectOptions()), threads=threads))
+    return results

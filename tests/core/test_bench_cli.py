@@ -20,17 +20,18 @@ REQUIRED_KEYS = {"model", "frames", "fps", "infer_ms_p50", "infer_ms_p95", "pipe
 
 
 def test_run_bench_reports_every_figure(teacher_model_path: Path) -> None:
-    (row,) = run_bench([teacher_model_path], "sample", frames=6)
+    (result,) = run_bench([teacher_model_path], "sample", frames=6)
+    row = result.to_json()
     assert REQUIRED_KEYS <= set(row) and row["frames"] == 6 and row["fps"] > 0
     assert row["infer_ms_p50"] <= row["infer_ms_p95"] and row["pipeline_ms_p50"] <= row["pipeline_ms_p95"]
     assert row["pipeline_ms_p50"] >= row["infer_ms_p50"]  # the pipeline contains the inference
     assert all(f"{stage}_ms_p95" in row for stage in ("capture", "preprocess", "inference", "postprocess", "draw"))
-    assert row["model"] in format_table([row])
+    assert row["model"] in format_table([result])
 
 
 def test_bench_on_a_short_video_reopens_it(teacher_model_path: Path, make_video) -> None:
-    (row,) = run_bench([teacher_model_path], make_video(frames=4), frames=9)
-    assert row["frames"] == 9
+    (result,) = run_bench([teacher_model_path], make_video(frames=4), frames=9)
+    assert result.frames == 9
 
 
 def test_bench_json_from_the_command_line(teacher_model_path: Path) -> None:

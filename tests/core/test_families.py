@@ -105,8 +105,8 @@ def test_a_model_of_no_known_family_is_refused_without_a_tensor_dump(tmp_path: P
 
 
 def test_yunet_through_bench_and_detect(yunet_model_path: Path, tmp_path: Path, astronaut: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
-    (row,) = run_bench([yunet_model_path], "sample", frames=4, threads=1)
-    assert row["family"] == "yunet" and row["frames"] == 4 and row["faces_per_frame"] > 0
+    (result,) = run_bench([yunet_model_path], "sample", frames=4, threads=1)
+    assert result.family == "yunet" and result.frames == 4 and result.faces_per_frame > 0
     photo = tmp_path / "astronaut.png"
     cv2.imwrite(str(photo), astronaut)
     out = tmp_path / "out"
