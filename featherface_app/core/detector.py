@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -30,6 +31,15 @@ from .nms import nms
 log = logging.getLogger(__name__)
 
 MAX_INPUT_SIDE = 4096
+
+#: The app's thread policy (issue 13): every session runs on the calling thread alone (1 intra-op
+#: thread, so no pool whose workers spin after ``run()`` returns and bill the next session, the
+#: decoder or the GUI), and compare mode runs the two models at the same time on two threads
+#: (:class:`~featherface_app.core.pipeline.FrameProcessor`). Measured on the 2-core target at
+#: 640x480: V1 + V2 pairs/s 36.7 this way against 14.0 for per-session 2-thread pools run in turn
+#: and 29.1 for one shared 2-thread pool. ``threads=0`` means this policy; a positive number gives
+#: a session that many intra-op threads (spinning off) for experiments.
+DEFAULT_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ def _first_line(exc: BaseException) -> str:
 
 def load_session(path: Path, threads: int = 0) -> tuple[ort.InferenceSession, ModelInfo, families.Decoder]:
     """Open an ONNX file on the CPU provider, read its model contract, pick its family's decoder.
+    ``threads`` 0 is the app's policy (:data:`DEFAULT_THREADS`, no spinning).
 
     Raises :class:`ModelLoadError` / :class:`ModelMetadataError` whose message names the file.
     """
@@ -86,8 +97,9 @@ def load_session(path: Path, threads: int = 0) -> tuple[ort.InferenceSession, Mo
     if path.stat().st_size == 0:
         raise ModelLoadError(f"{path.name}: the model file is empty")
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
+    options.intra_op_num_threads = threads if threads > 0 else DEFAULT_THREADS
     options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     try:
         session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
@@ -120,6 +132,9 @@ class OnnxFaceDetector:
         self.session, self.info, self.decoder = load_session(self.path, threads)
         self._inv_std = 1.0 / np.array(self.info.std, dtype=np.float32)
         self._scale_channels = bool(np.any(self._inv_std != 1.0))
+        # the mean per tensor plane, in the model's colour order (metadata gives it in that order)
+        self._mean = np.array(self.info.mean, dtype=np.float32)
+        self._buffers = threading.local()
         if warm_up:
             self.warm_up()
 
@@ -143,7 +158,13 @@ class OnnxFaceDetector:
         return frame
 
     def preprocess(self, frame: npt.NDArray[np.uint8], input_long_side: int | None) -> tuple[npt.NDArray[np.float32], float]:
-        """BGR/gray uint8 frame → padded NCHW float32 tensor, and the resize factor applied."""
+        """BGR/gray uint8 frame → padded NCHW float32 tensor, and the resize factor applied.
+
+        Resize, padding and mean subtraction in one pass: each colour plane minus its mean is
+        written straight into the tensor, whose padding stays zero (the mean colour after
+        subtraction) — bit-identical to ``blobFromImage`` of the mean-padded image. The tensor is
+        this thread's reused buffer: valid until this thread's next call.
+        """
         frame = self._to_bgr(frame)
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.shape[0] < 1 or frame.shape[1] < 1:
             raise ValueError(f"expected an HxWx3 BGR frame, got shape {frame.shape}")
@@ -157,14 +178,24 @@ class OnnxFaceDetector:
         multiple = self.info.size_multiple
         h, w = frame.shape[:2]
         padded_h, padded_w = max(multiple, math.ceil(h / multiple) * multiple), max(multiple, math.ceil(w / multiple) * multiple)
-        rgb = self.info.color_order == "RGB"
-        # pad with the mean colour so the padding is exactly zero after mean subtraction
-        border = tuple(float(v) for v in (self.info.mean[::-1] if rgb else self.info.mean))
-        padded: npt.NDArray[Any] = cv2.copyMakeBorder(frame, 0, padded_h - h, 0, padded_w - w, cv2.BORDER_CONSTANT, value=border)
-        tensor = np.asarray(cv2.dnn.blobFromImage(padded, 1.0, None, self.info.mean, swapRB=rgb, crop=False), dtype=np.float32)  # type: ignore[call-overload]
-        if self._scale_channels:
-            tensor *= self._inv_std[None, :, None, None]
+        tensor = self._tensor_buffer(h, w, padded_h, padded_w)
+        order = (2, 1, 0) if self.info.color_order == "RGB" else (0, 1, 2)
+        planes = cv2.split(frame)
+        for plane, channel in enumerate(order):
+            np.subtract(planes[channel], self._mean[plane], out=tensor[0, plane, :h, :w], dtype=np.float32)
+            if self._scale_channels:
+                tensor[0, plane, :h, :w] *= self._inv_std[plane]
         return tensor, scale
+
+    def _tensor_buffer(self, h: int, w: int, padded_h: int, padded_w: int) -> npt.NDArray[np.float32]:
+        """This thread's input tensor for an ``h`` x ``w`` picture padded to ``padded_h`` x
+        ``padded_w``; its padding is zero and stays so (only the picture area is written)."""
+        key = (h, w, padded_h, padded_w)
+        held: tuple[tuple[int, int, int, int], npt.NDArray[np.float32]] | None = getattr(self._buffers, "tensor", None)
+        if held is None or held[0] != key:
+            held = (key, np.zeros((1, 3, padded_h, padded_w), np.float32))
+            self._buffers.tensor = held
+        return held[1]
 
     def infer(self, tensor: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], ...]:
         """Raw outputs in the decoder's order, each with the batch axis removed."""

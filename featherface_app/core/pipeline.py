@@ -4,6 +4,12 @@
 and only swap references, so the GUI thread can change model, thresholds or compare mode while the
 worker is inside ``process``; the change applies from the next frame (``process`` snapshots the
 settings once at its start and never holds the lock while a model runs).
+
+In compare mode the two models run on the same frame at the same time: model B on the
+processor's own second inference thread (persistent, started on the first compare frame), model A
+on the caller's thread; ``process`` returns when both are done, so the pair stays one frame. With
+the app's 1-thread sessions (:data:`~featherface_app.core.detector.DEFAULT_THREADS`) this uses
+both cores for the pair and runs single-model frames without idle pool threads.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .annotate import SECOND_STYLE, SIDE_BY_SIDE_GAP, AnnotationStyle, draw_faces, draw_hud, side_by_side, to_bgr
+from .annotate import SECOND_STYLE, SIDE_BY_SIDE_GAP, AnnotationStyle, draw_faces, draw_hud, to_bgr
 from .compare import Agreement, match_faces
 from .detections import FrameResult
 from .detector import Detection, DetectOptions, FaceDetector
@@ -40,7 +47,9 @@ class CompareMode(enum.Enum):
 @dataclass(frozen=True)
 class ProcessedFrame:
     """The annotated BGR image (a new array) and one :class:`FrameResult` per model that ran
-    (active model first); ``agreement`` only in compare mode."""
+    (active model first); ``agreement`` only in compare mode. ``worker_ms`` is the wall time of
+    ``process`` on the inference thread (pre-process, inference — both models' in compare mode,
+    which overlap — post-process, drawing and HUD); capture is not in it."""
 
     image_bgr: npt.NDArray[np.uint8]
     results: list[FrameResult]
@@ -48,6 +57,7 @@ class ProcessedFrame:
     frame_index: int
     captured_ns: int
     fps: float
+    worker_ms: float = 0.0
 
 
 class RateMeter:
@@ -103,6 +113,14 @@ class FrameProcessor:
         self._rate = RateMeter()
         #: the active model of the last frame that processed without a fault (worker thread only)
         self._last_good: str | None = None
+        #: runs model B in compare mode (created on the first compare frame; worker thread only)
+        self._second_thread: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        """End the second inference thread (if compare mode ever ran); ``process`` restarts it."""
+        helper, self._second_thread = self._second_thread, None
+        if helper is not None:
+            helper.shutdown(wait=True)
 
     # -- settings (any thread) -------------------------------------------------------------
     def _change(self, **changes: Any) -> None:
@@ -208,18 +226,11 @@ class FrameProcessor:
         last model that worked — and the error says so; the current model keeps running. With no
         model loaded the frame passes through with a HUD saying so.
         """
+        started = time.perf_counter()
         with self._lock:
             s = self._settings
             chosen = [(n, self._detectors[n]) for n in (s.active, s.second) if n is not None and n in self._detectors]
-        detections: list[tuple[str, Detection]] = []
-        for name, det in chosen:
-            try:
-                detections.append((name, det.detect(frame.image, s.options)))
-            except (ModelRunError, ModelMetadataError) as exc:
-                retired = self._retire(name, exc)
-                if retired is exc:
-                    raise
-                raise retired from exc
+        detections = self._detect(frame, chosen, s.options)
         if detections:
             self._last_good = detections[0][0]
 
@@ -230,7 +241,8 @@ class FrameProcessor:
         if s.show_hud:
             lines = self._hud_lines(frame, detections, agreement, fps, s)
             image = draw_hud(image, lines, in_place=True, avoid=self._drawn_boxes(frame.image.shape[1], detections, s))
-        draw_ms = (time.perf_counter() - t0) * 1e3  # boxes, landmarks and HUD
+        done = time.perf_counter()
+        draw_ms = (done - t0) * 1e3  # boxes, landmarks and HUD
 
         results = [
             FrameResult(
@@ -248,7 +260,39 @@ class FrameProcessor:
             )
             for name, d in detections
         ]
-        return ProcessedFrame(image, results, agreement, frame.index, frame.captured_ns, fps)
+        return ProcessedFrame(image, results, agreement, frame.index, frame.captured_ns, fps, (done - started) * 1e3)
+
+    def _detect(self, frame: Frame, chosen: list[tuple[str, FaceDetector]], options: DetectOptions) -> list[tuple[str, Detection]]:
+        """Run the chosen models on ``frame``: the second one (compare mode) on the second
+        inference thread while the first runs here; faults as described in :meth:`process`."""
+        if not chosen:
+            return []
+        second: Future[Detection] | None = None
+        if len(chosen) == 2:
+            if self._second_thread is None:
+                self._second_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compare-inference")
+            second = self._second_thread.submit(chosen[1][1].detect, frame.image, options)
+        outcomes: list[Detection | Exception] = []
+        try:
+            outcomes.append(chosen[0][1].detect(frame.image, options))
+        except Exception as exc:  # raised below, once model B has finished with the frame
+            outcomes.append(exc)
+        if second is not None:
+            try:
+                outcomes.append(second.result())
+            except Exception as exc:
+                outcomes.append(exc)
+        detections: list[tuple[str, Detection]] = []
+        for (name, _), outcome in zip(chosen, outcomes):
+            if isinstance(outcome, (ModelRunError, ModelMetadataError)):
+                retired = self._retire(name, outcome)
+                if retired is outcome:
+                    raise outcome
+                raise retired from outcome
+            if isinstance(outcome, Exception):
+                raise outcome
+            detections.append((name, outcome))
+        return detections
 
     def _retire(self, name: str, exc: Exception) -> Exception:
         """Stop running the model ``name`` that just failed (unless the user has already switched
@@ -266,17 +310,22 @@ class FrameProcessor:
         return exc
 
     def _draw(self, image: npt.NDArray[np.uint8], detections: list[tuple[str, Detection]], s: _Settings) -> npt.NDArray[np.uint8]:
+        """One copy of the frame (two side by side), drawn on in place."""
+        styles = (dataclasses.replace(self.style, label="A"), dataclasses.replace(SECOND_STYLE, label="B"))
+        if len(detections) == 2 and s.mode is CompareMode.SIDE_BY_SIDE:  # A left, B right, on one canvas
+            bgr = image if image.ndim == 3 and image.shape[2] == 3 else to_bgr(image)
+            height, width = bgr.shape[:2]
+            canvas = np.zeros((height, 2 * width + SIDE_BY_SIDE_GAP, 3), np.uint8)
+            panels = (canvas[:, :width], canvas[:, width + SIDE_BY_SIDE_GAP :])
+            for panel, (_, d), style in zip(panels, detections, styles):
+                panel[...] = bgr
+                draw_faces(panel, d.faces, style, s.show_landmarks)
+            return canvas
         out = to_bgr(image)
         if len(detections) < 2:
             if detections:
                 draw_faces(out, detections[0][1].faces, self.style, s.show_landmarks)
             return out
-        styles = (dataclasses.replace(self.style, label="A"), dataclasses.replace(SECOND_STYLE, label="B"))
-        if s.mode is CompareMode.SIDE_BY_SIDE:  # A left, B right
-            right = out.copy()
-            draw_faces(out, detections[0][1].faces, styles[0], s.show_landmarks)
-            draw_faces(right, detections[1][1].faces, styles[1], s.show_landmarks)
-            return side_by_side(out, right)
         for (_, d), style in zip(detections, styles):  # overlay: both on one image in two colours
             draw_faces(out, d.faces, style, s.show_landmarks)
         return out
