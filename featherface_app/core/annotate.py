@@ -110,14 +110,11 @@ def _hud_corner(shape: tuple[int, ...], panel_w: int, panel_h: int, avoid: npt.N
     if avoid is None or not len(avoid):
         return corners[0]
     boxes = np.asarray(avoid, np.float64).reshape(-1, 4)
-
-    def covered(corner: tuple[int, int]) -> float:
-        x, y = corner
-        w = np.clip(np.minimum(boxes[:, 2], x + panel_w) - np.maximum(boxes[:, 0], x), 0, None)
-        h = np.clip(np.minimum(boxes[:, 3], y + panel_h) - np.maximum(boxes[:, 1], y), 0, None)
-        return float(np.nansum(w * h))
-
-    return min(corners, key=covered)
+    x, y = np.array(corners, np.float64).T[:, :, None]  # (4, 1) each: all corners at once
+    w = np.clip(np.minimum(boxes[:, 2], x + panel_w) - np.maximum(boxes[:, 0], x), 0, None)
+    h = np.clip(np.minimum(boxes[:, 3], y + panel_h) - np.maximum(boxes[:, 1], y), 0, None)
+    covered = np.nansum(w * h, axis=1)
+    return corners[int(np.argmin(covered))]  # the first of equally good corners
 
 
 def draw_hud(image: npt.NDArray[np.uint8], lines: Sequence[str], in_place: bool = False,
