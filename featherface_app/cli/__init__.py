@@ -21,7 +21,7 @@ from featherface_app.core.errors import FeatherFaceError
 from featherface_app.core.memory import keep_frame_buffers_resident
 from featherface_app.logs import add_log_file, setup_logging
 
-from . import bench, detect, evaluate
+from . import bench, detect, evaluate, info
 from .app import SELF_TEST_FRAMES, run_gui, self_test, tolerate_undecodable_names
 from .detect import write_detections_json
 from .options import EXIT_FAILED, EXIT_INTERRUPTED, seconds
@@ -65,12 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"FeatherFace Live {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (bench, detect, evaluate):
+    for command in (bench, detect, evaluate, info):
         command.add_parser(sub)
     return parser
 
 
-COMMANDS = {"bench": bench.run, "detect": detect.run, "eval": evaluate.run}
+COMMANDS = {"bench": bench.run, "detect": detect.run, "eval": evaluate.run, "info": info.run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,6 +51,7 @@ class WindowActions:
     pause: QAction
     record: QAction
     screenshot: QAction
+    model_info: QAction
     compare: QAction
     landmarks: QAction
     fullscreen: QAction
@@ -76,6 +77,7 @@ class WindowActions:
             pause=_action(parent, "&Pause", "Space", "Pause or resume the video", checkable=True, icon_name="pause"),
             record=_action(parent, "&Record", "Ctrl+R", "Start or stop recording the annotated video", True, "record"),
             screenshot=_action(parent, "Screens&hot", QKeySequence.StandardKey.Save, "Save the annotated frame as PNG", icon_name="screenshot"),
+            model_info=_action(parent, "Model &info…", "I", "Parameters, GMACs, provenance, card AP and live latency of the models shown"),
             compare=_action(parent, "&Compare two models", "C", "Run two models on the same frame", checkable=True, icon_name="compare"),
             landmarks=_action(parent, "&Landmarks", "L", "Draw the five facial landmarks", checkable=True),
             fullscreen=_action(parent, "&Fullscreen", "F", "Toggle fullscreen", checkable=True),

@@ -31,6 +31,7 @@ from .actions import WindowActions
 from .banner import MessageBanner
 from .controls import ControlPanel
 from .icons import icon
+from .info_panel import ModelInfoPanel
 from .model_choice import DEFAULT_MODEL_A, DEFAULT_MODEL_B, NO_MODELS_MESSAGE, ModelChoice
 from .models import Loader, ModelCatalogue, ModelEntry
 from .plots import PlotPanel, StatsHistory
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
 
     models_menu: QMenu  # set by menus.build_menus
     open_log_action: QAction  # set by help_menu.add_help_menu
+    info_panel: ModelInfoPanel  # set by menus.build_menus (View → Model info)
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolBar
 
-from . import help_menu
+from . import help_menu, info_panel
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -36,6 +36,8 @@ def build_menus(window: MainWindow) -> None:
     view_menu = menu.addMenu("&View")
     for action in (a.pause, a.compare, a.landmarks, a.fullscreen):
         view_menu.addAction(action)
+    view_menu.addAction(a.model_info)
+    window.info_panel = info_panel.build(window)
     window.models_menu = view_menu.addMenu("&Models")
     for action in a.pick_model:
         window.models_menu.addAction(action)
