@@ -34,6 +34,9 @@ from .paths import sample_clip_path
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"})
+#: what counts as a video when a folder is searched (``detect DIR``) and in the file chooser; any
+#: other path is still opened as a video when named on its own.
+VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 #: a video whose container claims more than this is treated as "frame rate unknown".
 MAX_PLAUSIBLE_FPS = 1000.0
 #: consecutive failed camera reads tolerated before the camera counts as lost.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog
 
 from featherface_app.core.errors import RecordingError
+from featherface_app.core.recorder import check_output_folder
 from featherface_app.core.snapshot import save_png
 
 if TYPE_CHECKING:
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 def choose_output(window: MainWindow) -> None:
     folder = QFileDialog.getExistingDirectory(window, "Folder for recordings and screenshots", str(window.output_dir()))
     if folder:
+        try:
+            check_output_folder(folder)
+        except RecordingError as exc:  # read-only, not a folder, full: say so, keep the old one
+            window.show_error(str(exc))
+            return
         window.set_output_dir(folder)
 
 

@@ -62,10 +62,11 @@ class RecordControl:
         if not w.recording.recording:
             self.set_checked(False)
         w.last_recording = summary
-        w.controls.recording_label.setText(f"Saved {summary.path.name if summary.path else '?'} ({summary.frames} frames)")
-        w.show_info(f"Recording saved ({summary.reason}): {summary.path} — {summary.frames} frames")
+        w.controls.recording_label.setText(summary.message)
+        w.show_info(f"{summary.message} ({summary.reason})")
 
     def _on_failed(self, message: str) -> None:
         if not self.window.recording.recording:
             self.set_checked(False)
+        self.window.controls.recording_label.setText(message.splitlines()[0])
         self.window.show_error(message)

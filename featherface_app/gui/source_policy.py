@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
-from featherface_app.core.sources import IMAGE_SUFFIXES
+from featherface_app.core.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, redact_url
 
 from .model_choice import MODEL_SUFFIX, NO_MODELS_MESSAGE
 from .source_control import SourceInfo
@@ -22,7 +22,7 @@ from .source_control import SourceInfo
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-VIDEO_FILTER = "Videos (*.mp4 *.mkv *.avi *.mov *.webm *.m4v *.mpg *.mpeg *.wmv);;All files (*)"
+VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ");;All files (*)"
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ");;All files (*)"
 
 
@@ -75,9 +75,9 @@ class SourcePolicy:
         w = self.window
         spec = str(spec)
         width, height = w.controls.camera_wh()
-        w.statusBar().showMessage(f"Opening {spec}…")
+        w.statusBar().showMessage(f"Opening {redact_url(spec)}…")
         if w.sources.info is None:
-            w.view.set_placeholder(f"Opening {spec}…")
+            w.view.set_placeholder(f"Opening {redact_url(spec)}…")
         w.sources.open(spec, width, height)
 
     def open_paths(self, paths: list[Path]) -> None:
