@@ -30,6 +30,12 @@ __all__ = ["build_parser", "main", "self_test", "write_detections_json"]
 
 log = logging.getLogger("featherface_app")
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: the window's default output folder, as :func:`featherface_app.gui.settings.default_output_dir`
+#: finds it (QStandardPaths' movies folder: ~/Videos on Linux, ~/Movies on macOS); spelled out
+#: here because the command line must not import Qt.
+DEFAULT_OUTPUT_DIR = "FeatherFaceLive in your Videos folder (Movies on macOS; your home folder where there is none)"
+
 EPILOG = """\
 examples:
   python main.py                          start the app (camera 0, or the sample clip if none opens)
@@ -54,14 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--source", metavar="S", help="frame source: 'sample', 'camera:N', or a video/image path")
     parser.add_argument("--video", metavar="PATH", help="start on this video file (same as --source PATH)")
     parser.add_argument("--model", metavar="PATH", action="append", default=[], help="extra ONNX model to load (repeatable)")
-    parser.add_argument("--output-dir", metavar="PATH", help="folder for recordings and screenshots (default: remembered, or the user data folder)")
+    parser.add_argument(
+        "--output-dir", metavar="PATH", help=f"folder for recordings and screenshots, remembered (default: the last one used, else {DEFAULT_OUTPUT_DIR})"
+    )
     parser.add_argument("--quit-after", metavar="SECONDS", type=seconds, help="close the window after this many seconds (demos, tests)")
     parser.add_argument("--self-test", action="store_true", help=f"load every shipped model, run {SELF_TEST_FRAMES} sample frames through each, exit 0 or 1")
     parser.add_argument(
         "--log-level",
         default=os.environ.get("FEATHERFACE_LOG", "INFO"),
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="logging detail on stderr and in the log file (<user data folder>/logs/featherface.log)",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help="logging detail on stderr and in the log file (<user data folder>/logs/featherface.log), in any case: "
+        + ", ".join(LOG_LEVELS)
+        + " (default INFO, or $FEATHERFACE_LOG)",
     )
     parser.add_argument("--version", action="version", version=f"FeatherFace Live {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -58,12 +58,14 @@ def run_gui(args: argparse.Namespace) -> int:
     QStandardPaths' answer (so the file lands where the GUI's other user files go)."""
     try:
         from featherface_app.gui.app import run_gui
-    except ModuleNotFoundError as exc:
+    except ImportError as exc:  # not installed, or installed without its native libraries
+        from featherface_app.dependencies import window_message
+
         add_log_file()  # a windowed build has no console: the file is the only trace
-        missing = exc.name or str(exc)
-        log.error("the window cannot start (%s is not available: %s)", missing, exc)
+        message = window_message()
+        log.error("%s (%s)", message.splitlines()[0], exc)
         if sys.stderr is not None:
-            print(f"error: the window cannot start ({missing} is not available: {exc}); the headless commands still work, see --help", file=sys.stderr)
+            print(f"error: {message}", file=sys.stderr)
         return EXIT_USAGE
     return int(run_gui(args) or 0)
 

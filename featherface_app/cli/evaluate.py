@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from featherface_app.core.errors import FeatherFaceError
 
-from .options import EXIT_FAILED, EXIT_OK, add_detect_options, add_model_option
+from .options import EXIT_FAILED, EXIT_OK, add_detect_options, add_model_option, shipped_models
 
 if TYPE_CHECKING:
     from featherface_app.core.evaluation import APResult
@@ -22,7 +22,7 @@ log = logging.getLogger("featherface_app")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``main.py eval``."""
-    add_model_option(parser, "model to evaluate; repeat to compare several side by side", required=True)
+    add_model_option(parser, "model to evaluate; repeat to compare several side by side (default: every shipped model, as bench)")
     parser.add_argument(
         "--data",
         type=Path,
@@ -55,15 +55,19 @@ def format_table(results: list[APResult]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Evaluate each ``--model`` on ``--data``; exit 1 on a model or data error."""
+    """Evaluate each ``--model`` (default: the shipped ones) on ``--data``; exit 1 on a model or data error."""
     from featherface_app.core.detector import load_detector
     from featherface_app.core.evaluation import default_data_dir, evaluate_detector, load_wider_gt
 
+    models = list(args.model or []) or shipped_models()
+    if not models:
+        print("error: no models found in the models folder; pass --model PATH", file=sys.stderr)
+        return EXIT_FAILED
     data_dir = args.data or default_data_dir()
     results: list[APResult] = []
     try:
         load_wider_gt(data_dir)  # fail on bad data before loading any model
-        for model_path in args.model:
+        for model_path in models:
             detector = load_detector(model_path, threads=args.threads)
 
             def report(done: int, total: int, name: str = detector.name) -> None:

@@ -12,11 +12,13 @@ import csv
 import io
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
 
+from .detections import FaceDetections
 from .errors import FeatherFaceError
 from .pipeline import ProcessedFrame
 from .recorder import Recorder
@@ -94,15 +96,27 @@ class ImageFileSink:
         """Nothing stays open between frames."""
 
 
+@dataclass(frozen=True)
+class FrameRecord:
+    """One frame's faces (the first model's, in the frame's pixels); empty when no model ran."""
+
+    index: int
+    faces: FaceDetections
+
+    def to_json(self) -> dict[str, object]:
+        """``{"index", "faces"}`` as ``detections.json`` holds it (see :meth:`FaceDetections.to_json`)."""
+        return {"index": self.index, "faces": self.faces.to_json()}
+
+
 class DetectionsRecords:
-    """The first model's faces per frame as JSON-ready records ``{"index", "faces"}``."""
+    """The first model's faces per frame as typed records (:class:`FrameRecord`), one per frame."""
 
     def __init__(self) -> None:
-        self.frames: list[dict[str, Any]] = []
+        self.frames: list[FrameRecord] = []
 
     def write(self, processed: ProcessedFrame) -> None:
-        faces = processed.results[0].detections if processed.results else None
-        self.frames.append({"index": processed.frame_index, "faces": faces.to_json() if faces is not None else []})
+        faces = processed.results[0].detections if processed.results else FaceDetections.empty()
+        self.frames.append(FrameRecord(processed.frame_index, faces))
 
     def close(self) -> None:
         """The records stay readable after the loop is done."""
