@@ -10,6 +10,7 @@ the measured ones. Qt-free.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .detections import FrameResult
-from .graph_cost import GraphFormatError, fixed_input_hw, graph_cost, read_graph
+from .graph_cost import Graph, GraphFormatError, fixed_input_hw, graph_cost, read_graph
 from .metadata import ModelInfo
 
 #: the model card's figure (fractions), the same pattern ``tests/models/test_shipped_models.py`` checks.
@@ -187,6 +188,12 @@ def input_policy(info: ModelInfo, fixed: tuple[int, int] | None, long_side: int 
     return f"any size: {side}, padded to a multiple of {info.size_multiple}; {colour}"
 
 
+@functools.lru_cache(maxsize=16)
+def _read_graph_cached(path: str, mtime_ns: int, size: int) -> Graph:
+    """A parsed graph per file version (a new size of the same model does not re-read the file)."""
+    return read_graph(Path(path))
+
+
 def build_report(
     path: Path,
     info: ModelInfo,
@@ -200,7 +207,7 @@ def build_report(
     size = path.stat().st_size
     note = ""
     try:
-        graph = read_graph(path)
+        graph = _read_graph_cached(str(path.resolve()), path.stat().st_mtime_ns, size)
     except (OSError, GraphFormatError) as exc:
         graph, note = None, f"graph not read: {exc}"
     fixed = fixed_input_hw(graph) if graph is not None else None
@@ -349,7 +356,7 @@ def _provenance_rows(p: Provenance) -> list[tuple[str, str]]:
         ("git revision", p.git_revision + (f", exported {p.exported}" if p.exported else "")),
         ("data terms", p.data_terms),
     ]
-    return [(label, text or "not stated") for label, text in rows]
+    return [(label, text or "not in the file's metadata") for label, text in rows]
 
 
 def latency_text(latency: LatencySummary | None) -> str:

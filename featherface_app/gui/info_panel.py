@@ -105,7 +105,7 @@ class ModelInfoPanel(QDialog):
         table = self.table
         rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
         margins = self._layout.contentsMargins()
-        return rows + table.horizontalHeader().height() + 2 * table.frameWidth() + self.caption.sizeHint().height() + margins.top() + margins.bottom() + 12
+        return rows + table.horizontalHeader().height() + 2 * table.frameWidth() + self.caption.sizeHint().height() + margins.top() + margins.bottom()
 
     def _fit_height(self) -> None:
         """Tall enough for every row where the screen allows (the table scrolls beyond that)."""
@@ -134,7 +134,7 @@ class ModelInfoPanel(QDialog):
         for name in processor.model_names:
             try:
                 detector = processor.detector(name)
-            except KeyError:
+            except (KeyError, ValueError):  # taken off since the names were read
                 continue
             if name in names or (v1 is None and detector.info.variant == V1_VARIANT):
                 report = self._report(detector.path, detector.info, frame_hw, long_side)
