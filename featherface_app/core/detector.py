@@ -178,24 +178,26 @@ class OnnxFaceDetector:
         multiple = self.info.size_multiple
         h, w = frame.shape[:2]
         padded_h, padded_w = max(multiple, math.ceil(h / multiple) * multiple), max(multiple, math.ceil(w / multiple) * multiple)
-        tensor = self._tensor_buffer(h, w, padded_h, padded_w)
+        tensor, planes = self._buffers_for(h, w, padded_h, padded_w)
+        cv2.split(frame, planes)
         order = (2, 1, 0) if self.info.color_order == "RGB" else (0, 1, 2)
-        planes = cv2.split(frame)
         for plane, channel in enumerate(order):
-            np.subtract(planes[channel], self._mean[plane], out=tensor[0, plane, :h, :w], dtype=np.float32)
+            picture = tensor[0, plane, :h, :w]
+            cv2.subtract(planes[channel], float(self._mean[plane]), dst=picture, dtype=cv2.CV_32F)  # type: ignore[call-overload]  # a scalar src2 (stubs want an array)
             if self._scale_channels:
-                tensor[0, plane, :h, :w] *= self._inv_std[plane]
+                picture *= self._inv_std[plane]
         return tensor, scale
 
-    def _tensor_buffer(self, h: int, w: int, padded_h: int, padded_w: int) -> npt.NDArray[np.float32]:
+    def _buffers_for(self, h: int, w: int, padded_h: int, padded_w: int) -> tuple[npt.NDArray[np.float32], list[npt.NDArray[np.uint8]]]:
         """This thread's input tensor for an ``h`` x ``w`` picture padded to ``padded_h`` x
-        ``padded_w``; its padding is zero and stays so (only the picture area is written)."""
+        ``padded_w`` (its padding is zero and stays so: only the picture area is written) and
+        three ``h`` x ``w`` colour planes."""
         key = (h, w, padded_h, padded_w)
-        held: tuple[tuple[int, int, int, int], npt.NDArray[np.float32]] | None = getattr(self._buffers, "tensor", None)
+        held = getattr(self._buffers, "held", None)
         if held is None or held[0] != key:
-            held = (key, np.zeros((1, 3, padded_h, padded_w), np.float32))
-            self._buffers.tensor = held
-        return held[1]
+            held = (key, np.zeros((1, 3, padded_h, padded_w), np.float32), [np.empty((h, w), np.uint8) for _ in range(3)])
+            self._buffers.held = held
+        return held[1], held[2]
 
     def infer(self, tensor: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], ...]:
         """Raw outputs in the decoder's order, each with the batch axis removed."""
