@@ -204,6 +204,7 @@ def _detect_one(loop: FrameLoop, source: FrameSource, path: Path, out_stem: Path
     except FeatherFaceError as exc:
         error = exc
     finally:
+        progress.clear()  # before closing the output, which logs
         for sink in (records, output):
             loop.remove_sink(sink)
         if output.output is not None:
