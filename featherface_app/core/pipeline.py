@@ -113,7 +113,8 @@ class FrameProcessor:
         self._rate = RateMeter()
         #: the active model of the last frame that processed without a fault (worker thread only)
         self._last_good: str | None = None
-        #: runs model B in compare mode (created on the first compare frame; worker thread only)
+        #: runs model B in compare mode (started on a compare frame, ended on the next single-model
+        #: frame or by ``close``; worker thread only)
         self._second_thread: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
@@ -265,6 +266,8 @@ class FrameProcessor:
     def _detect(self, frame: Frame, chosen: list[tuple[str, FaceDetector]], options: DetectOptions) -> list[tuple[str, Detection]]:
         """Run the chosen models on ``frame``: the second one (compare mode) on the second
         inference thread while the first runs here; faults as described in :meth:`process`."""
+        if len(chosen) < 2 and self._second_thread is not None:
+            self.close()  # compare mode ended: no idle thread left behind
         if not chosen:
             return []
         second: Future[Detection] | None = None

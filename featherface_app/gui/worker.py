@@ -106,11 +106,14 @@ class InferenceWorker(QThread):
 
     # -- the worker thread ---------------------------------------------------------------------
     def run(self) -> None:
-        while not self._stop.is_set():
-            if not self._consumed.wait(POLL_S):
-                continue
-            if self.loop.step(POLL_S) is not None:
-                self._last_error = ""
+        try:
+            while not self._stop.is_set():
+                if not self._consumed.wait(POLL_S):
+                    continue
+                if self.loop.step(POLL_S) is not None:
+                    self._last_error = ""
+        finally:
+            self.processor.close()  # compare mode's second inference thread, if it runs
 
     def _on_error(self, exc: Exception, frame: Frame) -> None:
         if isinstance(exc, ModelRetiredError):

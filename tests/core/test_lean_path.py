@@ -8,6 +8,7 @@ unchanged, and compare mode's two models, run at the same time, find exactly wha
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 
 import cv2
@@ -111,3 +112,18 @@ def test_bench_compare_row_beside_each_models_row(models: list[OnnxFaceDetector]
     for row in rows:
         assert row["frames"] == 6
         assert 0 < row["infer_ms_p50"] <= row["worker_ms_p50"] <= row["pipeline_ms_p50"]
+
+
+def test_the_second_inference_thread_ends_with_compare_mode(models: list[OnnxFaceDetector]) -> None:
+    def compare_threads() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name.startswith("compare-inference")]
+
+    before = compare_threads()
+    processor = FrameProcessor({"A": models[0], "B": models[1]})
+    frames = sample_frames(2)
+    processor.set_models("A", "B", CompareMode.OVERLAY)
+    processor.process(frames[0])
+    assert len(compare_threads()) == len(before) + 1
+    processor.set_models("A", None)
+    assert len(processor.process(frames[1]).results) == 1
+    assert compare_threads() == before
