@@ -318,7 +318,8 @@ class FrameProcessor:
         if len(detections) == 2 and s.mode is CompareMode.SIDE_BY_SIDE:  # A left, B right, on one canvas
             bgr = image if image.ndim == 3 and image.shape[2] == 3 else to_bgr(image)
             height, width = bgr.shape[:2]
-            canvas = np.zeros((height, 2 * width + SIDE_BY_SIDE_GAP, 3), np.uint8)
+            canvas = np.empty((height, 2 * width + SIDE_BY_SIDE_GAP, 3), np.uint8)
+            canvas[:, width : width + SIDE_BY_SIDE_GAP] = 0  # the gap; both panels are copied over
             panels = (canvas[:, :width], canvas[:, width + SIDE_BY_SIDE_GAP :])
             for panel, (_, d), style in zip(panels, detections, styles):
                 panel[...] = bgr
