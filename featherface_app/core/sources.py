@@ -502,6 +502,11 @@ class PausableSource:
             self._steps.append(frames)
             self._cond.notify_all()
 
+    def has_steps(self) -> bool:
+        """A step asked for has not been handed out yet."""
+        with self._cond:
+            return bool(self._steps)
+
     def seek_frame(self, index: int) -> None:
         self._seekable_inner().seek_frame(index)
         if self._paused:  # show the frame sought to even while paused
@@ -565,6 +570,8 @@ class ImageSource:
         self.live = realtime
         self._image: npt.NDArray[np.uint8] | None = read_image(self.path)
         self._image.setflags(write=False)
+        #: the image's (width, height) in pixels
+        self.size_wh = (int(self._image.shape[1]), int(self._image.shape[0]))
         self._index = 0
         self._pacer = Pacer(fps) if realtime else None
 

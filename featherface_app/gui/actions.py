@@ -55,6 +55,8 @@ class WindowActions:
     compare: QAction
     landmarks: QAction
     fullscreen: QAction
+    show_controls: QAction
+    show_plots: QAction
     exit_fullscreen: QAction
     quit: QAction
     pick_model: list[QAction]
@@ -81,6 +83,8 @@ class WindowActions:
             compare=_action(parent, "&Compare two models", "C", "Run two models on the same frame", checkable=True, icon_name="compare"),
             landmarks=_action(parent, "&Landmarks", "L", "Draw the five facial landmarks", checkable=True),
             fullscreen=_action(parent, "&Fullscreen", "F", "Toggle fullscreen", checkable=True),
+            show_controls=_action(parent, "C&ontrols panel", "F9", "Show or hide the controls on the left", checkable=True),
+            show_plots=_action(parent, "&Plots panel", "F10", "Show or hide the speed plots on the right", checkable=True),
             exit_fullscreen=_action(parent, "Leave fullscreen", "Esc"),
             quit=_action(parent, "&Quit", QKeySequence.StandardKey.Quit, "Close the window"),
             pick_model=pick,

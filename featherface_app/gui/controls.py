@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from featherface_app.core.compare import Agreement
 
 from .actions import WindowActions
+from .elided import ElidedLabel
 from .settings import CAMERA_SIZES, COMPARE_LAYOUTS, INPUT_SIZES, GuiSettings
 
 LAYOUT_LABELS = {"side-by-side": "Side by side", "overlay": "Overlay (two colours)"}
@@ -56,7 +57,7 @@ class LabelledSlider(QWidget):
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.label = QLabel()
         self.label.setObjectName("sliderValue")
-        self.label.setMinimumWidth(34)
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(f"{max(abs(low), abs(high)):.2f}") + 4)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -111,9 +112,8 @@ class ControlPanel(QWidget):
     # -- construction ------------------------------------------------------------------------
     def _source_group(self, actions: WindowActions, settings: GuiSettings) -> QGroupBox:
         box = QGroupBox("Source")
-        self.source_label = QLabel("–")
+        self.source_label = ElidedLabel("–")  # file names can be long: elided, whole in the tooltip
         self.source_label.setObjectName("sourceLabel")
-        self.source_label.setWordWrap(True)
         buttons = QGridLayout()
         for i, action in enumerate((actions.use_sample, actions.use_camera, actions.open_video, actions.open_image)):
             buttons.addWidget(_button(action), i // 2, i % 2)
@@ -189,14 +189,15 @@ class ControlPanel(QWidget):
 
     def _output_group(self, actions: WindowActions) -> QGroupBox:
         box = QGroupBox("Playback and output")
-        buttons = QHBoxLayout()
-        for action in (actions.pause, actions.screenshot, actions.record):
-            buttons.addWidget(_button(action))
-        self.output_label = QLabel()
+        # Record on its own row: its text grows to "Stop recording" while it records
+        buttons = QGridLayout()
+        buttons.addWidget(_button(actions.pause), 0, 0)
+        buttons.addWidget(_button(actions.screenshot), 0, 1)
+        buttons.addWidget(_button(actions.record), 1, 0, 1, 2)
+        self.output_label = ElidedLabel()  # a folder path: elided in the middle, whole in the tooltip
         self.output_label.setObjectName("caption")
-        self.output_label.setWordWrap(True)
         self.output_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.recording_label = QLabel()
+        self.recording_label = ElidedLabel()  # "● REC …" / "Saved <file name> (n frames)"
         self.recording_label.setObjectName("recordingLabel")
         layout = QVBoxLayout(box)
         layout.addLayout(buttons)

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QMenu, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
@@ -32,6 +32,7 @@ from .banner import MessageBanner
 from .controls import ControlPanel
 from .icons import icon
 from .info_panel import ModelInfoPanel
+from .input_policy import InputPolicy
 from .model_choice import DEFAULT_MODEL_A, DEFAULT_MODEL_B, NO_MODELS_MESSAGE, ModelChoice
 from .models import Loader, ModelCatalogue, ModelEntry
 from .plots import PlotPanel, StatsHistory
@@ -42,6 +43,7 @@ from .source_control import SourceController
 from .source_policy import SourcePolicy
 from .status import StatusText
 from .video_view import VideoView
+from .window_fit import WindowFit
 from .worker import InferenceWorker
 
 log = logging.getLogger(__name__)
@@ -104,10 +106,12 @@ class MainWindow(QMainWindow):
         self.model_choice = ModelChoice(self)
         self.source_policy = SourcePolicy(self)
         self.record_control = RecordControl(self)
+        self.input_policy = InputPolicy(self)
 
         self._build_ui()
         self._connect()
-        self._restore_geometry()
+        self.fit = WindowFit(self)  # size and place on the screen, collapsible side panels
+        self.fit.restore()
         self.worker.start()
         self.plots.start()
         self.status_timer.start()
@@ -161,7 +165,6 @@ class MainWindow(QMainWindow):
         self.status = StatusText(self)
         self.status_source, self.status_models = self.status.source, self.status.models
         self.status_speed, self.status_recording, self.status_timer = self.status.speed, self.status.recording, self.status.timer
-        self.resize(1500, 880)
         self.view.setFocus()
 
     def _connect(self) -> None:
@@ -172,6 +175,7 @@ class MainWindow(QMainWindow):
         self.source_policy.connect()
         self.model_choice.connect()
         self.record_control.connect()
+        self.input_policy.attach()  # after the handlers above: still-image reruns, "Original size" cap
         a.choose_output.triggered.connect(lambda: outputs.choose_output(self))
         a.pause.toggled.connect(self._on_pause_toggled)
         a.screenshot.triggered.connect(self.save_screenshot)
@@ -185,11 +189,6 @@ class MainWindow(QMainWindow):
         c.camera_size.currentTextChanged.connect(lambda t: setattr(self.settings, "camera_size", t))
         self.plots.stage_box.currentIndexChanged.connect(lambda _: setattr(self.settings, "plot_stage", self.plots.stage))
         self.banner.dismissed.connect(self.view.setFocus)
-
-    def _restore_geometry(self) -> None:
-        geometry = self.store.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
 
     # -- messages ----------------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
@@ -255,7 +254,7 @@ class MainWindow(QMainWindow):
             log.info("first detected frame shown (%d faces), %.2f s after start",
                      len(processed.results[0].detections), time.monotonic() - STARTED_MONOTONIC)
         for result in processed.results:
-            self.history.add(result)
+            self.history.add(result, fps=processed.fps)  # the core's FPS, as on the HUD
         if processed.agreement is not None and len(processed.results) == 2:
             self.controls.show_agreement(processed.agreement, processed.results[0].model_name, processed.results[1].model_name)
 
@@ -263,8 +262,7 @@ class MainWindow(QMainWindow):
         c = self.controls
         self.settings.confidence = c.confidence.value()
         self.settings.nms_iou = c.nms.value()
-        self.settings.input_size = c.input_long_side or 0
-        self.processor.update_options(confidence=c.confidence.value(), nms_iou=c.nms.value(), input_long_side=c.input_long_side)
+        self.processor.update_options(confidence=c.confidence.value(), nms_iou=c.nms.value())  # input size: InputPolicy
 
     def _on_landmarks_toggled(self, on: bool) -> None:
         self.settings.show_landmarks = on
@@ -278,9 +276,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Paused (Space to resume)" if paused else "Resumed", 3000)
 
     def _on_fullscreen_toggled(self, on: bool) -> None:
-        for widget in (*self.side_panels, self.toolbar, self.menuBar()):
-            widget.setVisible(not on)
-        self.showFullScreen() if on else self.showNormal()
+        self.fit.set_fullscreen(on)
 
     # -- output folder and screenshots ---------------------------------------------------------------
     def output_dir(self) -> Path:
@@ -303,7 +299,7 @@ class MainWindow(QMainWindow):
     def save_state(self) -> None:
         self.settings.plot_stage = self.plots.stage
         save_settings(self.store, self.settings)
-        self.store.setValue("window/geometry", self.saveGeometry())
+        self.fit.save()
         self.store.sync()
 
     def shutdown(self) -> bool:

@@ -34,8 +34,8 @@ def build_menus(window: MainWindow) -> None:
     ):
         file_menu.addSeparator() if action is None else file_menu.addAction(action)
     view_menu = menu.addMenu("&View")
-    for action in (a.pause, a.compare, a.landmarks, a.fullscreen):
-        view_menu.addAction(action)
+    for action in (a.pause, a.compare, a.landmarks, a.fullscreen, None, a.show_controls, a.show_plots):
+        view_menu.addSeparator() if action is None else view_menu.addAction(action)
     view_menu.addAction(a.model_info)
     window.info_panel = info_panel.build(window)
     window.models_menu = view_menu.addMenu("&Models")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from featherface_app.core.detections import STAGES, FrameResult
+from featherface_app.core.pipeline import RateMeter
 
 REFRESH_HZ = 15
 #: one colour per model in order of appearance (matches nothing in the core on purpose: plots
@@ -53,22 +54,34 @@ FloatArray = npt.NDArray[np.float64]
 class _ModelSeries:
     times_s: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_SAMPLES))
     stage_ms: deque[tuple[float, ...]] = field(default_factory=lambda: deque(maxlen=MAX_SAMPLES))
+    fps: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_SAMPLES))
+    rate: RateMeter = field(default_factory=RateMeter)
 
 
 class StatsHistory:
-    """Per-model timings of the last ``seconds`` seconds. Not thread-safe: GUI thread only."""
+    """Per-model timings of the last ``seconds`` seconds. Not thread-safe: GUI thread only.
+
+    FPS has one definition in the app: the core's — results delivered per second over the
+    :class:`~featherface_app.core.pipeline.RateMeter` window, ``ProcessedFrame.fps``, which the
+    HUD prints. The window hands that figure in (``add(result, fps=processed.fps)``), so the plot,
+    the table and the status bar show the HUD's number; without it the same meter is run here.
+    """
 
     def __init__(self, seconds: float = 30.0) -> None:
         self.seconds = seconds
         self._series: dict[str, _ModelSeries] = {}
 
-    def add(self, result: FrameResult, now_s: float | None = None) -> None:
-        """Record one model's result for one frame at ``now_s`` (monotonic seconds)."""
+    def add(self, result: FrameResult, now_s: float | None = None, fps: float | None = None) -> None:
+        """Record one model's result for one frame at ``now_s`` (monotonic seconds) with the
+        core's ``fps`` for that frame (None: measured here with the core's meter; 0: no rate yet)."""
         now_s = time.monotonic() if now_s is None else now_s
         series = self._series.setdefault(result.model_name, _ModelSeries())
         values = tuple(float(result.stage_ms.get(stage, math.nan)) for stage in STAGES)
+        if fps is None:
+            fps = series.rate.tick(round(now_s * 1e9))
         series.times_s.append(now_s)
         series.stage_ms.append((*values, float(result.pipeline_ms)))
+        series.fps.append(fps if fps > 0 else math.nan)
 
     def prune(self, now_s: float) -> None:
         """Forget samples older than the window; models with nothing left disappear."""
@@ -78,6 +91,7 @@ class StatsHistory:
             while series.times_s and series.times_s[0] < oldest:
                 series.times_s.popleft()
                 series.stage_ms.popleft()
+                series.fps.popleft()
             if not series.times_s:
                 del self._series[name]
 
@@ -98,16 +112,13 @@ class StatsHistory:
         return np.fromiter(series.times_s, float, len(series.times_s)), np.array(series.stage_ms, dtype=float)
 
     def fps_series(self, model: str) -> tuple[FloatArray, FloatArray]:
-        """(times, fps): at each frame, frames per second over about the preceding second."""
-        times, _ = self._arrays(model)
-        if len(times) < 2:
+        """(times, fps): the core's FPS at each frame (frames without a rate yet left out)."""
+        series = self._series.get(model)
+        if not series or not series.times_s:
             return np.zeros(0), np.zeros(0)
-        index = np.arange(len(times))
-        start = np.minimum(np.searchsorted(times, times - 1.0, side="left"), index - 1)
-        start = np.maximum(start, 0)
-        span = times - times[start]
-        valid = (index > 0) & (span > 0)
-        fps = np.where(valid, (index - start) / np.where(span > 0, span, 1.0), np.nan)
+        times = np.fromiter(series.times_s, float, len(series.times_s))
+        fps = np.fromiter(series.fps, float, len(series.fps))
+        valid = np.isfinite(fps)
         return times[valid], fps[valid]
 
     def stage_series(self, model: str, stage: str) -> tuple[FloatArray, FloatArray]:
@@ -126,8 +137,9 @@ class StatsHistory:
         return float(p50), float(p95)
 
     def current_fps(self, model: str) -> float:
-        _, fps = self.fps_series(model)
-        return float(fps[-1]) if len(fps) else math.nan
+        """The FPS of the model's latest frame (the figure on the HUD); NaN before there is one."""
+        series = self._series.get(model)
+        return float(series.fps[-1]) if series and series.fps else math.nan
 
 
 def _styled_plot(title: str, y_label: str) -> pg.PlotWidget:

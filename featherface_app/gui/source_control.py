@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from featherface_app.core.capture import CaptureLoop
 from featherface_app.core.errors import SourceError
 from featherface_app.core.mailbox import LatestMailbox
-from featherface_app.core.sources import Frame, FrameSource, PausableSource, VideoFileSource, is_stream_url, open_source, redact_url
+from featherface_app.core.sources import Frame, FrameSource, ImageSource, PausableSource, VideoFileSource, is_stream_url, open_source, redact_url
 
 from .worker import InferenceWorker, Job, JobRunner, describe
 
@@ -60,6 +60,9 @@ class SourceInfo:
 class SourceController(QObject):
     """Owns the current source, its capture loop and mailbox; lives on the GUI thread.
 
+    A still image is held: its frame is read only on :meth:`rerun` (the window calls it when the
+    image opened and whenever a setting that changes the result changed).
+
     Signals: ``opened(SourceInfo)``; ``open_failed(spec, message)`` (the previous source, if any,
     still runs); ``ended(SourceInfo)`` when a file reaches its end; ``lost(SourceInfo, message)``
     when a running source faults (camera unplugged, stream dropped, file damaged); a lost camera
@@ -88,6 +91,10 @@ class SourceController(QObject):
         self._loop: CaptureLoop | None = None
         self._source: PausableSource | None = None
         self._paused = False
+        #: the source is a still image: its frame goes through the models once, and again only
+        #: when :meth:`rerun` is called (something that changes the result changed)
+        self.still = False
+        self.still_size_wh: tuple[int, int] | None = None
         self.info: SourceInfo | None = None
         self.opening: str | None = None
         self._shut_down = False
@@ -140,7 +147,14 @@ class SourceController(QObject):
     def set_paused(self, paused: bool) -> None:
         self._paused = paused
         if self._source is not None:
-            self._source.pause(paused)
+            self._source.pause(paused or self.still)
+
+    def rerun(self) -> None:
+        """A still image: put its frame through the models once more (a model, threshold, input
+        size or the landmarks changed). No-op for video; several calls before the frame went
+        through still give one run."""
+        if self.still and self._source is not None and not self._source.has_steps():
+            self._source.step(1)
 
     # -- playback of video files (a position slider, a loop toggle, frame steps) ----------------
     def _file(self) -> VideoFileSource | None:
@@ -199,7 +213,11 @@ class SourceController(QObject):
         self._generation += 1
         generation = self._generation
         wrapped = PausableSource(source)
-        wrapped.pause(self._paused)
+        # a still image is held like a paused video: a frame goes through on each rerun(), the
+        # first one when a listener of ``opened`` (the window's input policy) has set the options
+        self.still = isinstance(source, ImageSource)
+        self.still_size_wh = source.size_wh if isinstance(source, ImageSource) else None
+        wrapped.pause(self._paused or self.still)
         mailbox: LatestMailbox[Frame] = LatestMailbox()
         self._loop = CaptureLoop(
             wrapped,
