@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -31,6 +32,11 @@ MEAN_BGR = (104.0, 117.0, 123.0)
 # collapsed on large faces (easy 26 vs 70 when the val images were shrunk to 640 px).
 CROP_SCALES = (0.15, 0.2, 0.3, 0.45, 0.6, 0.8)
 SYNTHETIC_KINDS = ("plain", "gradient", "noise", "blur", "tiny", "padded")
+
+
+def _u8(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """OpenCV's stubs type its results as integer-or-floating arrays; on uint8 input they are uint8."""
+    return cast(npt.NDArray[np.uint8], image)
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,7 @@ def read_label_file(root: Path) -> list[Sample]:
     return samples
 
 
-def _random_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], rng: random.Random
-                 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
+def _random_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], rng: random.Random) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
     height, width = image.shape[:2]
     for _ in range(250):
         side = int(rng.choice(CROP_SCALES) * min(height, width))
@@ -74,12 +79,11 @@ def _random_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], r
         kept = boxes[inside].copy()
         kept[:, :2] = np.maximum(kept[:, :2], roi[:2]) - roi[:2]
         kept[:, 2:] = np.minimum(kept[:, 2:], roi[2:]) - roi[:2]
-        return image[top:top + side, left:left + side], kept
+        return image[top : top + side, left : left + side], kept
     return image, boxes
 
 
-def _background_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], rng: random.Random
-                     ) -> npt.NDArray[np.uint8] | None:
+def _background_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], rng: random.Random) -> npt.NDArray[np.uint8] | None:
     """A square crop that overlaps no face box (boxes grown by 20 %), or None if none is found."""
     height, width = image.shape[:2]
     grown = boxes.copy()
@@ -91,7 +95,7 @@ def _background_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32
         left, top = rng.randrange(width - side + 1), rng.randrange(height - side + 1)
         overlaps = (grown[:, 0] < left + side) & (grown[:, 2] > left) & (grown[:, 1] < top + side) & (grown[:, 3] > top)
         if not overlaps.any():
-            return image[top:top + side, left:left + side]
+            return image[top : top + side, left : left + side]
     return None
 
 
@@ -114,19 +118,19 @@ def _synthetic(kind: str, size: int, patch: npt.NDArray[np.uint8] | None, rng: r
         t = np.cos(angle) * ramp[None, :] + np.sin(angle) * ramp[:, None]
         t = (t - t.min()) / max(1e-6, float(t.max() - t.min()))
         a, b = np.array(_random_colour(rng), np.float32), np.array(_random_colour(rng), np.float32)
-        return (a + (b - a) * t[..., None]).astype(np.uint8)
+        return _u8((a + (b - a) * t[..., None]).astype(np.uint8))
     if kind == "noise":
         cells = rng.choice([size, size // 4, size // 16, 8])
         noise = np.random.default_rng(rng.getrandbits(32)).integers(0, 256, (cells, cells, 3), dtype=np.uint8)
-        return cv2.resize(noise, (size, size), interpolation=rng.choice([cv2.INTER_NEAREST, cv2.INTER_LINEAR]))
+        return _u8(cv2.resize(noise, (size, size), interpolation=rng.choice([cv2.INTER_NEAREST, cv2.INTER_LINEAR])))
     base = patch if patch is not None else _synthetic(rng.choice(["gradient", "noise"]), size, None, rng)
-    base = cv2.resize(base, (size, size), interpolation=cv2.INTER_AREA)
+    base = _u8(cv2.resize(base, (size, size), interpolation=cv2.INTER_AREA))
     if kind == "blur":
-        return cv2.GaussianBlur(base, (0, 0), rng.uniform(size / 40, size / 8))
+        return _u8(cv2.GaussianBlur(base, (0, 0), rng.uniform(size / 40, size / 8)))
     if kind == "tiny":
         side = rng.choice([1, 2, 4, 8, 16, 32])
         small = cv2.resize(base, (side, side), interpolation=cv2.INTER_AREA)
-        return cv2.resize(small, (size, size), interpolation=cv2.INTER_LINEAR)
+        return _u8(cv2.resize(small, (size, size), interpolation=cv2.INTER_LINEAR))
     if kind == "padded":
         canvas = np.empty((size, size, 3), np.uint8)
         canvas[:] = np.array(MEAN_BGR, np.uint8)
@@ -136,30 +140,29 @@ def _synthetic(kind: str, size: int, patch: npt.NDArray[np.uint8] | None, rng: r
     raise ValueError(f"unknown synthetic kind {kind!r}; expected one of {SYNTHETIC_KINDS}")
 
 
-def face_free_image(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], size: int, rng: random.Random
-                    ) -> npt.NDArray[np.uint8]:
+def face_free_image(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], size: int, rng: random.Random) -> npt.NDArray[np.uint8]:
     """A face-free ``size`` x ``size`` BGR image: WIDER background (half the time) or synthetic."""
     background = _background_crop(image, boxes, rng)
     if background is not None and rng.random() < 0.5:
-        return cv2.resize(background, (size, size), interpolation=cv2.INTER_LINEAR)
+        return _u8(cv2.resize(background, (size, size), interpolation=cv2.INTER_LINEAR))
     return _synthetic(rng.choice(SYNTHETIC_KINDS), size, background, rng)
 
 
 def _distort(image: npt.NDArray[np.uint8], rng: random.Random) -> npt.NDArray[np.uint8]:
     """Random brightness, contrast, saturation and hue, each with probability 0.5."""
-    out = image.astype(np.float32)
+    shifted = image.astype(np.float32)
     if rng.random() < 0.5:
-        out += rng.uniform(-32, 32)
+        shifted += rng.uniform(-32, 32)
     if rng.random() < 0.5:
-        out *= rng.uniform(0.5, 1.5)
-    out = np.clip(out, 0, 255).astype(np.uint8)
+        shifted *= rng.uniform(0.5, 1.5)
+    out = np.clip(shifted, 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
         hsv = cv2.cvtColor(out, cv2.COLOR_BGR2HSV).astype(np.int16)
         if rng.random() < 0.5:
             hsv[:, :, 1] = np.clip(hsv[:, :, 1] * rng.uniform(0.5, 1.5), 0, 255)
         if rng.random() < 0.5:
             hsv[:, :, 0] = (hsv[:, :, 0] + rng.randint(-18, 18)) % 180
-        out = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR)
+        out = _u8(cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR))
     return out
 
 
@@ -180,9 +183,10 @@ class WiderTrainSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = random.Random(hash((self.seed, index, random.random())))
         sample = self.samples[index]
-        image = cv2.imread(str(sample.image_path), cv2.IMREAD_COLOR)
-        if image is None:
+        read = cv2.imread(str(sample.image_path), cv2.IMREAD_COLOR)
+        if read is None:
             raise OSError(f"cannot read {sample.image_path}")
+        image = _u8(read)
         if rng.random() < self.negative_fraction:
             image = _distort(face_free_image(image, sample.boxes_xyxy, self.image_size, rng), rng)
             return _to_tensor(image), torch.zeros((0, 4), dtype=torch.float32)
@@ -194,11 +198,11 @@ class WiderTrainSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             boxes[:, [0, 2]] = image.shape[1] - boxes[:, [2, 0]]
         side_h, side_w = image.shape[:2]
         interp = rng.choice([cv2.INTER_LINEAR, cv2.INTER_CUBIC, cv2.INTER_AREA, cv2.INTER_NEAREST, cv2.INTER_LANCZOS4])
-        image = cv2.resize(np.ascontiguousarray(image), (self.image_size, self.image_size), interpolation=interp)
-        boxes = boxes / np.array([side_w, side_h, side_w, side_h], np.float32)
-        sizes_px = (boxes[:, 2:] - boxes[:, :2]) * self.image_size
-        boxes = boxes[np.min(sizes_px, axis=1) >= 1.0]
-        return _to_tensor(image), torch.from_numpy(boxes.astype(np.float32))
+        image = _u8(cv2.resize(np.ascontiguousarray(image), (self.image_size, self.image_size), interpolation=interp))
+        scaled = (boxes / np.array([side_w, side_h, side_w, side_h], np.float32)).astype(np.float32, copy=False)
+        sizes_px = (scaled[:, 2:] - scaled[:, :2]) * self.image_size
+        scaled = scaled[np.min(sizes_px, axis=1) >= 1.0]
+        return _to_tensor(image), torch.from_numpy(scaled.astype(np.float32))
 
 
 def _to_tensor(image: npt.NDArray[np.uint8]) -> torch.Tensor:

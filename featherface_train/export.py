@@ -2,6 +2,8 @@
 
     python -m featherface_train.export --variant v1|v2|retinaface [--weights W] --out F.onnx
 
+(``--variant``: any name in :data:`featherface_train.nets.variants.VARIANTS`.)
+
 Opset 17, dynamic height and width, outputs ``box_deltas`` [1,N,4], ``scores`` [1,N,2]
 (softmaxed), ``landmark_deltas`` [1,N,10]; metadata as :class:`featherface_app.core.metadata.ModelInfo`.
 """
@@ -23,21 +25,18 @@ from featherface_app.core.anchors import AnchorConfig
 from featherface_app.core.metadata import DATA_TERMS_KEY, WIDER_FACE_DATA_TERMS, ModelInfo
 
 from .nets.models import SoftmaxExport, Variant, build_model
+from .nets.variants import VARIANTS, variant_spec
 
 log = logging.getLogger(__name__)
 
 OPSET = 17
 INPUT_NAME = "input"
 OUTPUT_NAMES = {"boxes": "box_deltas", "scores": "scores", "landmarks": "landmark_deltas"}
-DISPLAY_NAMES = {"v1": "FeatherFace V1 (CBAM)", "v2": "FeatherFace V2 (ECA)", "retinaface": "RetinaFace-mnet0.25"}
-VARIANT_IDS = {"v1": "v1-cbam", "v2": "v2-eca", "retinaface": "retinaface-mnet025"}
 
 
 def git_revision() -> str:
     try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent
-        ).stdout.strip()
+        return subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -51,16 +50,15 @@ def load_weights(net: torch.nn.Module, weights: Path) -> dict[str, Any]:
     return dict(provenance)
 
 
-def export(
-    variant: Variant, out: Path, weights: Path | None = None, provenance: dict[str, Any] | None = None, name: str | None = None
-) -> ModelInfo:
+def export(variant: Variant, out: Path, weights: Path | None = None, provenance: dict[str, Any] | None = None, name: str | None = None) -> ModelInfo:
     """Build ``variant``, load ``weights`` (random init if None), write ``out`` and return its metadata."""
+    spec = variant_spec(variant)
     net = build_model(variant)
     stored = load_weights(net, weights) if weights else {"weights": "random initialisation (untrained)"}
     net.eval()
     info = ModelInfo(
-        name=name or DISPLAY_NAMES[variant],
-        variant=VARIANT_IDS[variant],
+        name=name or spec.display_name,
+        variant=spec.variant_id,
         version=__version__,
         parameters=sum(p.numel() for p in net.parameters()),
         input_name=INPUT_NAME,
@@ -103,7 +101,7 @@ def export(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m featherface_train.export", description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=["v1", "v2", "retinaface"], required=True)
+    parser.add_argument("--variant", choices=list(VARIANTS), required=True)
     parser.add_argument("--weights", type=Path, help="state_dict or training checkpoint; random init if omitted")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--name", help="display name stored in the metadata")

@@ -57,6 +57,7 @@ from .nets.backbone import OUT_CHANNELS
 from .nets.bifpn import BiFPN, BiFPNCell, WeightedFusion
 from .nets.heads import FPN, Heads
 from .nets.models import FeatherFace, RetinaFaceMnet, Variant, build_model
+from .nets.variants import VARIANTS
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,7 @@ def load_onnx_weights(net: nn.Module, path: Path) -> dict[str, Any]:
     inits = {i.name: np.array(numpy_helper.to_array(i)) for i in model.graph.initializer}  # writable copies
     onnx_convs = [n for n in model.graph.node if n.op_type == "Conv"]
     calls: list[nn.Conv1d | nn.Conv2d] = []
-    hooks = [
-        m.register_forward_pre_hook(lambda mod, _args: calls.append(mod))
-        for m in net.modules()
-        if isinstance(m, (nn.Conv1d, nn.Conv2d))
-    ]
+    hooks = [m.register_forward_pre_hook(lambda mod, _args: calls.append(mod)) for m in net.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d))]
     try:
         with torch.no_grad():
             net.eval()(torch.zeros(1, 3, 64, 64))
@@ -259,9 +256,7 @@ class LeanBiFPNCell(nn.Module):
     ``out_scales`` are the next cell's ``in_scales``; this cell folds them into its output BNs.
     """
 
-    def __init__(
-        self, cell: BiFPNCell, channels: int, in_scales: tuple[float, float, float], out_scales: tuple[float, float, float]
-    ) -> None:
+    def __init__(self, cell: BiFPNCell, channels: int, in_scales: tuple[float, float, float], out_scales: tuple[float, float, float]) -> None:
         super().__init__()
         a, b, c, d = (_fusion_weights(f) for f in (cell.p4_td, cell.p3_out, cell.p4_out, cell.p5_out))
         s3, s4, s5 = in_scales
@@ -401,7 +396,7 @@ def _lean_attention(module: nn.Module, channels: int) -> nn.Module:
         return LeanECA(inner, channels)
     if isinstance(inner, CBAM):
         return LeanCBAM(inner)
-    raise TypeError(f"no lean form for {type(inner).__name__}")
+    return module  # an attention without a lean form is exported as it is: exact, only not rewritten
 
 
 def lean_network(net: nn.Module) -> nn.Module:
@@ -477,9 +472,7 @@ def lean_export(variant: Variant, weights: Path, out: Path, name: str | None = N
 # --------------------------------------------------------------------------- INT8 on the SSH modules only
 
 
-def _calibration_tensors(
-    folder: Path, count: int, mean: tuple[float, float, float], long_side: int = 640
-) -> list[np.ndarray]:
+def _calibration_tensors(folder: Path, count: int, mean: tuple[float, float, float], long_side: int = 640) -> list[np.ndarray]:
     """``count`` training images (never the evaluation images) as the app feeds them: BGR minus mean, padded."""
     import cv2  # the app's dependency; only needed here
 
@@ -523,15 +516,24 @@ def quantize_ssh(source: Path, out: Path, calibration: Path, count: int = 48) ->
     with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "q.onnx"
         quantize_static(
-            str(source), str(bare), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, nodes_to_quantize=ssh_nodes,
+            str(source),
+            str(bare),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            nodes_to_quantize=ssh_nodes,
         )
         quantized = onnx.load(str(bare))
     info = dataclasses.replace(
         info,
         name=f"{info.name} INT8-SSH",
-        provenance={**info.provenance, "quantization": f"static QDQ INT8 on {len(ssh_nodes)} SSH nodes, per-channel, "
-                    f"MinMax on {count} images of {calibration.name}", "float_source": source.name},
+        provenance={
+            **info.provenance,
+            "quantization": f"static QDQ INT8 on {len(ssh_nodes)} SSH nodes, per-channel, MinMax on {count} images of {calibration.name}",
+            "float_source": source.name,
+        },
     )
     del quantized.metadata_props[:]
     for key, value in info.to_metadata_props().items():
@@ -544,7 +546,7 @@ def quantize_ssh(source: Path, out: Path, calibration: Path, count: int = 48) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m featherface_train.onnx_lean", description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=["v1", "v2", "retinaface"], required=True)
+    parser.add_argument("--variant", choices=list(VARIANTS), required=True)
     parser.add_argument("--weights", type=Path, required=True, help="state_dict, training checkpoint (final.pt) or exported .onnx")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--name", help="display name stored in the metadata (default: as exported)")

@@ -1,8 +1,8 @@
 """Parameter table per part, onnxruntime latency, and the 2 x 2 ablation table, for the README and cards.
 
-    python -m featherface_train.report params
-    python -m featherface_train.report latency --models A.onnx B.onnx ... [--runs 100]
-    python -m featherface_train.report ablation --model "CBAM, KD=runs/v1_kd_ft512/model.onnx" ... --teacher T.onnx
+python -m featherface_train.report params
+python -m featherface_train.report latency --models A.onnx B.onnx ... [--runs 100]
+python -m featherface_train.report ablation --model "CBAM, KD=runs/v1_kd_ft512/model.onnx" ... --teacher T.onnx
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import onnxruntime as ort
@@ -22,6 +23,7 @@ from featherface_app.core.evaluation import default_data_dir, evaluate_detector
 from featherface_app.core.face_free import face_free_frames, frames_with_faces
 
 from .nets.models import FeatherFace, RetinaFaceMnet, build_model
+from .nets.variants import FEATHERFACE_VARIANTS, REFERENCE_VARIANTS, VARIANTS
 
 PARTS = ("backbone", "attention", "neck (BiFPN / FPN)", "SSH", "heads")
 
@@ -57,7 +59,8 @@ def parameter_parts(net: nn.Module) -> dict[str, int]:
 
 
 def params_table() -> str:
-    columns = {"RetinaFace-mnet0.25": build_model("retinaface"), "V1 (CBAM)": build_model("v1"), "V2 (ECA)": build_model("v2")}
+    order = (*REFERENCE_VARIANTS, *FEATHERFACE_VARIANTS)  # the reference first, then the FeatherFace networks
+    columns = {VARIANTS[name].column: build_model(name) for name in order}
     counts = {name: parameter_parts(net) for name, net in columns.items()}
     lines = ["| part | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for part in (*PARTS, "total"):
@@ -113,28 +116,56 @@ def interleaved_latency_ms(models: list[Path], runs: int, height: int = 480, wid
     return [statistics.median(s) for s in samples]
 
 
-def ablation_rows(models: dict[str, Path], data_dir: Path, runs: int) -> list[dict[str, object]]:
+class AblationRow(TypedDict):
+    """One model of the ablation table (also what ``--json`` writes)."""
+
+    model: str
+    file: str
+    easy: float
+    medium: float
+    hard: float
+    false_face_frames: int
+    face_free_frames: int
+    false_faces: list[str]
+    parameters: int | None  #: None: the file does not say
+    latency_ms_1thread_640x480: float
+
+
+def ablation_rows(models: dict[str, Path], data_dir: Path, runs: int) -> list[AblationRow]:
     """AP easy/medium/hard at original size, false-face frames, parameters and 1-thread latency."""
     frames = face_free_frames()
     latencies = interleaved_latency_ms(list(models.values()), runs)
-    rows: list[dict[str, object]] = []
+    rows: list[AblationRow] = []
     for (label, path), latency in zip(models.items(), latencies):
         detector = load_detector(path, threads=1)
         ap = evaluate_detector(detector, data_dir)
         hits = frames_with_faces(detector, frames)
-        rows.append({"model": label, "file": str(path), "easy": ap.easy, "medium": ap.medium, "hard": ap.hard,
-                     "false_face_frames": len(hits), "face_free_frames": len(frames), "false_faces": hits,
-                     "parameters": detector.info.parameters, "latency_ms_1thread_640x480": latency})
+        rows.append(
+            {
+                "model": label,
+                "file": str(path),
+                "easy": ap.easy,
+                "medium": ap.medium,
+                "hard": ap.hard,
+                "false_face_frames": len(hits),
+                "face_free_frames": len(frames),
+                "false_faces": hits,
+                "parameters": detector.info.parameters,
+                "latency_ms_1thread_640x480": latency,
+            }
+        )
     return rows
 
 
-def ablation_table(rows: list[dict[str, object]]) -> str:
-    lines = ["| model | easy | medium | hard | face-free frames with a face | parameters | 1 thread, 640x480 |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+def ablation_table(rows: list[AblationRow]) -> str:
+    lines = ["| model | easy | medium | hard | face-free frames with a face | parameters | 1 thread, 640x480 |", "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['model']} | {100 * float(r['easy']):.1f} | {100 * float(r['medium']):.1f} | "  # type: ignore[arg-type]
-                     f"{100 * float(r['hard']):.1f} | {r['false_face_frames']} / {r['face_free_frames']} | "  # type: ignore[arg-type]
-                     f"{int(r['parameters']):,} | {float(r['latency_ms_1thread_640x480']):.1f} ms |")  # type: ignore[call-overload,arg-type]
+        parameters = "?" if r["parameters"] is None else f"{r['parameters']:,}"
+        lines.append(
+            f"| {r['model']} | {100 * float(r['easy']):.1f} | {100 * float(r['medium']):.1f} | "
+            f"{100 * float(r['hard']):.1f} | {r['false_face_frames']} / {r['face_free_frames']} | "
+            f"{parameters} | {float(r['latency_ms_1thread_640x480']):.1f} ms |"
+        )
     return "\n".join(lines)
 
 

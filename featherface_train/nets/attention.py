@@ -19,12 +19,8 @@ class CBAM(nn.Module):
     def __init__(self, channels: int, *, reduction: int = 16, spatial_kernel: int = 7) -> None:
         super().__init__()
         hidden = max(1, channels // reduction)
-        self.mlp = nn.Sequential(
-            nn.Conv2d(channels, hidden, 1, bias=False), nn.ReLU(inplace=True), nn.Conv2d(hidden, channels, 1, bias=False)
-        )
-        self.spatial = nn.Sequential(
-            nn.Conv2d(2, 1, spatial_kernel, padding=spatial_kernel // 2, bias=False), nn.BatchNorm2d(1)
-        )
+        self.mlp = nn.Sequential(nn.Conv2d(channels, hidden, 1, bias=False), nn.ReLU(inplace=True), nn.Conv2d(hidden, channels, 1, bias=False))
+        self.spatial = nn.Sequential(nn.Conv2d(2, 1, spatial_kernel, padding=spatial_kernel // 2, bias=False), nn.BatchNorm2d(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         avg = F.adaptive_avg_pool2d(x, 1)

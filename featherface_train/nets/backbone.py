@@ -35,7 +35,7 @@ class MobileNetV1(nn.Module):
     def load_stages(self, state_dict: dict[str, torch.Tensor], prefix: str) -> int:
         """Copy ``{prefix}stage*`` tensors (e.g. ``module.`` or ``body.``) strictly; returns the count."""
         own = self.state_dict()
-        picked = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix) and k[len(prefix):] in own}
+        picked = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix) and k[len(prefix) :] in own}
         missing = sorted(set(own) - set(picked))
         if missing:
             raise KeyError(f"backbone checkpoint lacks {len(missing)} tensors, e.g. {missing[:3]}")

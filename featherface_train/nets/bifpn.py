@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -17,7 +19,8 @@ class SeparableConvBN(nn.Module):
         self.bn = nn.BatchNorm2d(channels, momentum=0.01, eps=1e-3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.bn(self.pointwise(self.depthwise(x)))
+        out: torch.Tensor = self.bn(self.pointwise(self.depthwise(x)))
+        return out
 
 
 class WeightedFusion(nn.Module):
@@ -32,8 +35,9 @@ class WeightedFusion(nn.Module):
     def forward(self, tensors: list[torch.Tensor]) -> torch.Tensor:
         w = F.relu(self.weights)
         w = w / (w.sum() + self.eps)
-        fused = sum(w[i] * t for i, t in enumerate(tensors))
-        return self.conv(F.silu(fused))
+        fused = cast(torch.Tensor, sum(w[i] * t for i, t in enumerate(tensors)))  # never empty: a tensor, not sum's 0
+        out: torch.Tensor = self.conv(F.silu(fused))
+        return out
 
 
 def _upsample_to(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -66,8 +70,7 @@ class BiFPN(nn.Module):
     def __init__(self, in_channels: tuple[int, ...], channels: int = 64, repeats: int = 3) -> None:
         super().__init__()
         self.project = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(c, channels, 1, bias=False), nn.BatchNorm2d(channels, momentum=0.01, eps=1e-3))
-            for c in in_channels
+            nn.Sequential(nn.Conv2d(c, channels, 1, bias=False), nn.BatchNorm2d(channels, momentum=0.01, eps=1e-3)) for c in in_channels
         )
         self.cells = nn.Sequential(*[BiFPNCell(channels) for _ in range(repeats)])
 

@@ -59,7 +59,8 @@ class _Head(nn.Module):
         self.conv1x1 = nn.Conv2d(in_channels, anchors * width, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv1x1(x).permute(0, 2, 3, 1).reshape(x.shape[0], -1, self.width)
+        out: torch.Tensor = self.conv1x1(x)
+        return out.permute(0, 2, 3, 1).reshape(x.shape[0], -1, self.width)
 
 
 class Heads(nn.Module):

@@ -6,8 +6,6 @@ only by the export wrapper, so training code never sees a mode-dependent output.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 from torch import nn
 
@@ -15,9 +13,11 @@ from .attention import create_attention
 from .backbone import OUT_CHANNELS, MobileNetV1
 from .bifpn import BiFPN
 from .heads import FPN, SSH, Heads
+from .variants import variant_spec
 
 Outputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-Variant = Literal["v1", "v2", "retinaface"]
+#: a name in :data:`featherface_train.nets.variants.VARIANTS` (checked at run time by ``variant_spec``)
+Variant = str
 
 
 class RetinaFaceMnet(nn.Module):
@@ -34,11 +34,12 @@ class RetinaFaceMnet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> Outputs:
         p3, p4, p5 = self.fpn(self.body(x))
-        return self._heads[0]((self.ssh1(p3), self.ssh2(p4), self.ssh3(p5)))
+        outputs: Outputs = self._heads[0]((self.ssh1(p3), self.ssh2(p4), self.ssh3(p5)))
+        return outputs
 
 
 class FeatherFace(nn.Module):
-    """Backbone → attention ×3 → BiFPN → attention ×3 → SSH ×3 → heads. ``attention`` is cbam|eca."""
+    """Backbone → attention ×3 → BiFPN → attention ×3 → SSH ×3 → heads. ``attention``: a ``create_attention`` kind."""
 
     def __init__(self, attention: str, channels: int = 64, bifpn_repeats: int = 3) -> None:
         super().__init__()
@@ -53,18 +54,15 @@ class FeatherFace(nn.Module):
     def forward(self, x: torch.Tensor) -> Outputs:
         feats = tuple(att(f) for att, f in zip(self.backbone_attention, self.body(x)))
         feats = tuple(att(f) for att, f in zip(self.neck_attention, self.bifpn(feats)))
-        return self.heads(tuple(ssh(f) for ssh, f in zip(self.ssh, feats)))  # type: ignore[no-any-return]
+        outputs: Outputs = self.heads(tuple(ssh(f) for ssh, f in zip(self.ssh, feats)))
+        return outputs
 
 
 def build_model(variant: Variant) -> nn.Module:
-    """``v1`` → FeatherFace CBAM, ``v2`` → FeatherFace ECA, ``retinaface`` → the reference network."""
-    if variant == "v1":
-        return FeatherFace("cbam")
-    if variant == "v2":
-        return FeatherFace("eca")
-    if variant == "retinaface":
-        return RetinaFaceMnet()
-    raise ValueError(f"unknown variant {variant!r}; expected v1, v2 or retinaface")
+    """The network of a row of the variant table: a ``FeatherFace`` with its attention (``v1`` CBAM,
+    ``v2`` ECA), or the reference RetinaFace-mnet0.25 for a row without attention; unknown names raise."""
+    attention = variant_spec(variant).attention
+    return RetinaFaceMnet() if attention is None else FeatherFace(attention)
 
 
 class SoftmaxExport(nn.Module):

@@ -18,14 +18,13 @@ from featherface_train.export import export
 from featherface_train.losses import multibox_loss
 from featherface_train.nets.attention import ECA, eca_kernel_size
 from featherface_train.nets.models import SoftmaxExport, build_model
+from featherface_train.nets.variants import FEATHERFACE_VARIANTS, VARIANTS
 from featherface_train.report import parameter_parts
 
-VARIANTS = ("v1", "v2", "retinaface")
 
-
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", list(VARIANTS))
 def test_forward_shapes_match_the_prior_count(variant: str) -> None:
-    net = build_model(variant).eval()  # type: ignore[arg-type]
+    net = build_model(variant).eval()
     with torch.no_grad():
         boxes, logits, landmarks = net(torch.randn(1, 3, 224, 320))
     n = AnchorConfig().num_priors(224, 320)
@@ -33,10 +32,10 @@ def test_forward_shapes_match_the_prior_count(variant: str) -> None:
     assert torch.isfinite(boxes).all() and torch.isfinite(logits).all() and torch.isfinite(landmarks).all()
 
 
-@pytest.mark.parametrize("variant", ("v1", "v2"))
+@pytest.mark.parametrize("variant", FEATHERFACE_VARIANTS)
 def test_one_training_step_reaches_every_parameter(variant: str) -> None:
     torch.manual_seed(0)
-    net = build_model(variant).train()  # type: ignore[arg-type]
+    net = build_model(variant).train()
     images = torch.randn(2, 3, 128, 128) * 50
     targets = [torch.tensor([[0.2, 0.2, 0.6, 0.7]]), torch.tensor([[0.1, 0.5, 0.3, 0.8], [0.5, 0.1, 0.9, 0.45]])]
     priors = torch.from_numpy(prior_boxes(AnchorConfig(), 128, 128).copy())
@@ -88,22 +87,22 @@ def _real_images(shared_dir: Path) -> list[np.ndarray]:
     return [cv2.resize(image, (320, 224)), cv2.resize(cv2.imread(str(paths[1])), (640, 480)), cv2.imread(str(paths[2]))[:512, :736]]
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", list(VARIANTS))
 def test_onnx_export_matches_pytorch(variant: str, tmp_path: Path, shared_dir: Path) -> None:
     weights = shared_dir / "checkpoints/retinaface_mnet025_teacher.pth" if variant == "retinaface" else None
     out = tmp_path / f"{variant}.onnx"
-    info = export(variant, out, weights)  # type: ignore[arg-type]
+    info = export(variant, out, weights)
     model = onnx.load(str(out))
     assert model.opset_import[0].version >= 17
     stored = parse_metadata({p.key: p.value for p in model.metadata_props}[METADATA_KEY])
     assert stored.variant == info.variant and stored.parameters == info.parameters
-    net = SoftmaxExport(build_model(variant)).eval()  # type: ignore[arg-type]
+    net = SoftmaxExport(build_model(variant)).eval()
     if weights:
         net.net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     else:  # random weights with non-trivial BN statistics, exported from this very instance
         _randomise(net.net)
         torch.save(net.net.state_dict(), tmp_path / "w.pt")
-        export(variant, out, tmp_path / "w.pt")  # type: ignore[arg-type]
+        export(variant, out, tmp_path / "w.pt")
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     worst = {"box_deltas": 0.0, "scores": 0.0, "landmark_deltas": 0.0}
     for image in _real_images(shared_dir):

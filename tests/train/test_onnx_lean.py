@@ -17,10 +17,11 @@ import torch
 from featherface_app.core.detector import DetectOptions, OnnxFaceDetector
 from featherface_app.core.metadata import ModelInfo
 from featherface_train.nets.models import SoftmaxExport, build_model
+from featherface_train.nets.variants import FEATHERFACE_VARIANTS, VARIANTS
 from featherface_train.onnx_lean import lean_export, load_network, quantize_ssh
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED = {"v1": REPO / "models/featherface_v1_cbam.onnx", "v2": REPO / "models/featherface_v2_eca.onnx"}
+SHIPPED = {name: REPO / f"models/{spec.file_stem}.onnx" for name, spec in VARIANTS.items() if spec.file_stem}
 OUTPUTS = ("box_deltas", "scores", "landmark_deltas")
 
 
@@ -93,16 +94,14 @@ def lean_shipped(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
     out: dict[str, tuple[Path, Path, ModelInfo]] = {}
     for variant, shipped in SHIPPED.items():
         folder = tmp_path_factory.mktemp(variant)
-        info = lean_export(variant, shipped, folder / "lean.onnx", plain_out=folder / "plain.onnx")  # type: ignore[arg-type]
+        info = lean_export(variant, shipped, folder / "lean.onnx", plain_out=folder / "plain.onnx")
         out[variant] = (folder / "lean.onnx", folder / "plain.onnx", info)
     return out
 
 
-@pytest.mark.parametrize("variant", ["v1", "v2"])
-def test_lean_export_of_the_shipped_models_matches_pytorch(
-    variant: str, lean_shipped: dict[str, tuple[Path, Path, ModelInfo]], shared_dir: Path
-) -> None:
-    net, meta = load_network(variant, SHIPPED[variant])  # type: ignore[arg-type]
+@pytest.mark.parametrize("variant", list(SHIPPED))
+def test_lean_export_of_the_shipped_models_matches_pytorch(variant: str, lean_shipped: dict[str, tuple[Path, Path, ModelInfo]], shared_dir: Path) -> None:
+    net, meta = load_network(variant, SHIPPED[variant])
     reference = SoftmaxExport(net).eval()
     images = _real_images(shared_dir)
     shipped = _worst_diff(SHIPPED[variant], reference, images)
@@ -120,12 +119,12 @@ def test_lean_export_of_the_shipped_models_matches_pytorch(
     assert lean_nodes["Shape"] == 0 and lean_nodes["Resize"] == 0  # static shape logic, NCHWc upsampling
 
 
-@pytest.mark.parametrize("variant", ["v1", "v2"])
+@pytest.mark.parametrize("variant", FEATHERFACE_VARIANTS)
 def test_lean_export_of_a_checkpoint_matches_pytorch(variant: str, tmp_path: Path, shared_dir: Path) -> None:
-    net = build_model(variant).eval()  # type: ignore[arg-type]
+    net = build_model(variant).eval()
     _randomise(net)
     torch.save({"model": net.state_dict(), "provenance": {"recipe": "test"}}, tmp_path / "final.pt")
-    info = lean_export(variant, tmp_path / "final.pt", tmp_path / "lean.onnx")  # type: ignore[arg-type]
+    info = lean_export(variant, tmp_path / "final.pt", tmp_path / "lean.onnx")
     assert info.provenance["recipe"] == "test" and info.provenance["weights_file"] == "final.pt"
     _assert_parity(_worst_diff(tmp_path / "lean.onnx", SoftmaxExport(net).eval(), _real_images(shared_dir)))
 
@@ -139,10 +138,8 @@ def test_lean_teacher_matches_pytorch(tmp_path: Path, shared_dir: Path) -> None:
     assert sum(_optimised_nodes(lean).values()) < sum(_optimised_nodes(plain).values())
 
 
-@pytest.mark.parametrize("variant", ["v1", "v2"])
-def test_the_app_detects_the_same_faces_with_the_lean_file(
-    variant: str, lean_shipped: dict[str, tuple[Path, Path, ModelInfo]], shared_dir: Path
-) -> None:
+@pytest.mark.parametrize("variant", list(SHIPPED))
+def test_the_app_detects_the_same_faces_with_the_lean_file(variant: str, lean_shipped: dict[str, tuple[Path, Path, ModelInfo]], shared_dir: Path) -> None:
     lean = lean_shipped[variant][0]
     before, after = OnnxFaceDetector(SHIPPED[variant], threads=1), OnnxFaceDetector(lean, threads=1)
     fields = [f.name for f in dataclasses.fields(before.info) if f.name != "provenance"]
