@@ -35,10 +35,13 @@ class AnnotationStyle:
     line_width: float = 2.0
     font_scale: float = 0.5
     label: str = ""
+    #: the score label under the box instead of above it (the second model's, so that in overlay
+    #: mode two labels on the same face do not cover each other)
+    label_below: bool = False
 
 
-#: the second model's colours in overlay compare mode.
-SECOND_STYLE = AnnotationStyle(box_color=(255, 128, 0), text_color=(255, 255, 255), landmark_colors=((255, 128, 0),) * 5)
+#: the second model's colours (and label place) in compare mode.
+SECOND_STYLE = AnnotationStyle(box_color=(255, 128, 0), text_color=(255, 255, 255), landmark_colors=((255, 128, 0),) * 5, label_below=True)
 
 
 def to_bgr(image: npt.NDArray[np.uint8]) -> Image:
@@ -85,7 +88,11 @@ def draw_faces(image: Image, faces: FaceDetections, style: AnnotationStyle = Ann
         x1, y1, x2, y2 = (int(round(float(v))) for v in box)
         cv2.rectangle(image, (x1, y1), (x2, y2), style.box_color, thickness, cv2.LINE_AA)
         text = f"{style.label} {score:.2f}".strip()
-        _label(image, text, x1, y1, style.box_color, style.text_color, font_scale, text_thickness)
+        if style.label_below:  # the label's top at the box's bottom edge
+            (_, text_h), base = cv2.getTextSize(text, FONT, font_scale, text_thickness)
+            _label(image, text, x1, y2 + text_h + base, style.box_color, style.text_color, font_scale, text_thickness)
+        else:
+            _label(image, text, x1, y1, style.box_color, style.text_color, font_scale, text_thickness)
         if show_landmarks:
             for (px, py), color in zip(points, style.landmark_colors):
                 cv2.circle(image, (int(round(float(px))), int(round(float(py)))), radius, color, cv2.FILLED, cv2.LINE_AA)
