@@ -158,8 +158,14 @@ def _styled_plot(title: str, y_label: str) -> pg.PlotWidget:
     return plot
 
 
+#: lines a model name may take in a table header
+NAME_LINES = 3
+
+
 def wrap_name(name: str, width: int = 13) -> str:
-    """Break a model name over lines at spaces or hyphens so narrow table columns show all of it."""
+    """Break a model name over lines at spaces or hyphens so narrow table columns show all of it;
+    a longer word, or more than :data:`NAME_LINES` lines, is cut with "…" (the header's tooltip
+    has the whole name)."""
     lines: list[str] = []
     current = ""
     for token in re.findall(r"[^\s-]+-?|\s+", name):
@@ -172,6 +178,9 @@ def wrap_name(name: str, width: int = 13) -> str:
             current += token
     if current.strip():
         lines.append(current.strip())
+    lines = [line if len(line) <= width else line[: width - 1] + "…" for line in lines]
+    if len(lines) > NAME_LINES:
+        lines = [*lines[: NAME_LINES - 1], lines[NAME_LINES - 1][: width - 1] + "…"]
     return "\n".join(lines) or name
 
 
