@@ -117,10 +117,16 @@ def start_distributed() -> tuple[int, int]:
     return dist.get_rank(), world
 
 
-def init_network(net: nn.Module, weights: Path) -> str:
-    """Start from a whole trained network, e.g. to fine-tune V1 at a larger image size."""
+def init_network(net: nn.Module, weights: Path) -> tuple[str, list[dict[str, Any]]]:
+    """Start from a whole trained network, e.g. to fine-tune V1 at a larger image size.
+
+    Returns the ``init`` text and the earlier stages' recipes (oldest first), so a fine-tuned
+    model's provenance still records every stage it went through.
+    """
     earlier = load_weights(net, weights)
-    return f"whole network from {weights} (trained {earlier.get('training_minutes', '?')} min: {earlier.get('init', '?')})"
+    text = f"whole network from {weights} (trained {earlier.get('training_minutes', '?')} min: {earlier.get('init', '?')})"
+    stages = [*earlier.get("earlier_stages", []), {"recipe": earlier.get("recipe"), "training_minutes": earlier.get("training_minutes")}]
+    return text, stages
 
 
 def load_teacher(variant: str, weights: Path | None) -> nn.Module:
@@ -191,9 +197,15 @@ def train(config: TrainConfig) -> Path:
         step, elapsed_before, provenance = state["step"], state["elapsed_s"], state["provenance"]
         log.info("resumed from %s at step %d/%d", last, step, total_steps)
     else:
+        earlier_stages: list[dict[str, Any]] = []
+        if config.init_weights:
+            init, earlier_stages = init_network(net, config.init_weights)
+        else:
+            init = init_backbone(net, config.backbone_init)
         provenance = {
             "recipe": config.recipe(),
-            "init": init_network(net, config.init_weights) if config.init_weights else init_backbone(net, config.backbone_init),
+            "earlier_stages": earlier_stages,
+            "init": init,
             "teacher": f"{config.teacher_variant}: {(config.teacher_weights or 'retinaface_mnet025_teacher.pth')}",
             "landmarks": f"pseudo-labels: the teacher's landmark deltas on positive priors it scores > {config.teacher_min_score}",
             "training_data": f"WIDER FACE train subset wider_train_640 ({len(dataset)} images)",

@@ -90,33 +90,33 @@ def _randomise(net: torch.nn.Module) -> None:
 
 @pytest.fixture(scope="module")
 def lean_shipped(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, ModelInfo]]:
-    """Each shipped model exported lean and plain once for this module: (lean, plain, metadata)."""
+    """Each shipped variant, from a randomised checkpoint, exported lean and plain once for this
+    module: (lean, plain, metadata). The shipped files are lean exports themselves, which the
+    ONNX weight loader (plain exports only) cannot read back; the graphs depend on the variant
+    alone, so node counts and detections are compared on these."""
     out: dict[str, tuple[Path, Path, ModelInfo]] = {}
-    for variant, shipped in SHIPPED.items():
+    for variant in SHIPPED:
         folder = tmp_path_factory.mktemp(variant)
-        info = lean_export(variant, shipped, folder / "lean.onnx", plain_out=folder / "plain.onnx")
+        net = build_model(variant).eval()
+        _randomise(net)
+        torch.save({"model": net.state_dict(), "provenance": {"recipe": "test"}}, folder / "final.pt")
+        info = lean_export(variant, folder / "final.pt", folder / "lean.onnx", plain_out=folder / "plain.onnx")
         out[variant] = (folder / "lean.onnx", folder / "plain.onnx", info)
     return out
 
 
 @pytest.mark.parametrize("variant", list(SHIPPED))
-def test_lean_export_of_the_shipped_models_matches_pytorch(variant: str, lean_shipped: dict[str, tuple[Path, Path, ModelInfo]], shared_dir: Path) -> None:
-    net, meta = load_network(variant, SHIPPED[variant])
-    reference = SoftmaxExport(net).eval()
-    images = _real_images(shared_dir)
-    shipped = _worst_diff(SHIPPED[variant], reference, images)
-    _assert_parity(shipped)  # the loader read the shipped weights back correctly
-    lean, plain, info = lean_shipped[variant]
-    worst = _worst_diff(lean, reference, images)
-    print(f"{variant} shipped-vs-torch {shipped} lean-vs-torch {worst}")
-    _assert_parity(worst)
-    assert info.name == meta["name"] and info.provenance["recipe"] == meta["provenance"]["recipe"]
-    lean_nodes, plain_nodes = _optimised_nodes(lean), _optimised_nodes(plain)
-    print(f"{variant} optimised nodes: plain {sum(plain_nodes.values())}, lean {sum(lean_nodes.values())}")
-    assert sum(lean_nodes.values()) < sum(plain_nodes.values())
+def test_the_shipped_models_are_lean_graphs(variant: str, lean_shipped: dict[str, tuple[Path, Path, ModelInfo]]) -> None:
+    shipped = onnx.load(str(SHIPPED[variant]))
+    assert shipped.producer_name == "featherface_train.onnx_lean"
+    lean, plain, _ = lean_shipped[variant]
+    shipped_nodes, lean_nodes, plain_nodes = _optimised_nodes(SHIPPED[variant]), _optimised_nodes(lean), _optimised_nodes(plain)
+    print(f"{variant} optimised nodes: plain {sum(plain_nodes.values())}, lean {sum(lean_nodes.values())}, shipped {sum(shipped_nodes.values())}")
+    # the random checkpoint has a fusion weight at zero, which cannot be folded: one node more
+    assert sum(shipped_nodes.values()) <= sum(lean_nodes.values()) < sum(plain_nodes.values())
     reorders = ("ReorderInput", "ReorderOutput")
-    assert sum(lean_nodes[r] for r in reorders) < sum(plain_nodes[r] for r in reorders)
-    assert lean_nodes["Shape"] == 0 and lean_nodes["Resize"] == 0  # static shape logic, NCHWc upsampling
+    assert sum(shipped_nodes[r] for r in reorders) < sum(plain_nodes[r] for r in reorders)
+    assert shipped_nodes["Shape"] == 0 and shipped_nodes["Resize"] == 0  # static shape logic, NCHWc upsampling
 
 
 @pytest.mark.parametrize("variant", FEATHERFACE_VARIANTS)
@@ -138,10 +138,17 @@ def test_lean_teacher_matches_pytorch(tmp_path: Path, shared_dir: Path) -> None:
     assert sum(_optimised_nodes(lean).values()) < sum(_optimised_nodes(plain).values())
 
 
-@pytest.mark.parametrize("variant", list(SHIPPED))
-def test_the_app_detects_the_same_faces_with_the_lean_file(variant: str, lean_shipped: dict[str, tuple[Path, Path, ModelInfo]], shared_dir: Path) -> None:
-    lean = lean_shipped[variant][0]
-    before, after = OnnxFaceDetector(SHIPPED[variant], threads=1), OnnxFaceDetector(lean, threads=1)
+@pytest.fixture(scope="module")
+def lean_teacher(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> tuple[Path, Path]:
+    """The reference teacher (real weights) exported lean and plain: (lean, plain)."""
+    folder = tmp_path_factory.mktemp("teacher")
+    lean_export("retinaface", shared_dir / "checkpoints/retinaface_mnet025_teacher.pth", folder / "lean.onnx", plain_out=folder / "plain.onnx")
+    return folder / "lean.onnx", folder / "plain.onnx"
+
+
+def test_the_app_detects_the_same_faces_with_the_lean_file(lean_teacher: tuple[Path, Path], shared_dir: Path) -> None:
+    lean, plain = lean_teacher
+    before, after = OnnxFaceDetector(plain, threads=1), OnnxFaceDetector(lean, threads=1)
     fields = [f.name for f in dataclasses.fields(before.info) if f.name != "provenance"]
     assert {f: getattr(after.info, f) for f in fields} == {f: getattr(before.info, f) for f in fields}
     paths = sorted((shared_dir / "data/wider_val_dev/images").rglob("*.jpg"))[:6]
