@@ -27,9 +27,10 @@ log = logging.getLogger(__name__)
 MODEL_SUFFIX = ".onnx"
 MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 COMPARE_MODES = {"side-by-side": CompareMode.SIDE_BY_SIDE, "overlay": CompareMode.OVERLAY}
-#: shipped models shown first: V1 as model A, V2 as compare model B (unless settings say otherwise).
-DEFAULT_MODEL_A = "featherface_v1_cbam.onnx"
-DEFAULT_MODEL_B = "featherface_v2_eca.onnx"
+#: shipped models shown first: V2 (the design's model) as model A, V1 as compare model B (unless
+#: settings say otherwise). Keys stay 1 = V1, 2 = V2 (core.selection.SHIPPED_ORDER).
+DEFAULT_MODEL_A = "featherface_v2_eca.onnx"
+DEFAULT_MODEL_B = "featherface_v1_cbam.onnx"
 NO_MODELS_MESSAGE = "No models found. Open an ONNX face detector with Ctrl+M (File → Open model)."
 
 

@@ -1,5 +1,5 @@
-"""Which models the window shows first: shipped V1 as model A and V2 as compare model B, unless
-the settings name models that still exist."""
+"""Which models the window shows first: shipped V2 (the design's model) as model A and V1 as
+compare model B, unless the settings name models that still exist."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def shown_files(qtbot, window: MainWindow, helpers) -> tuple[str, str]:
     return file_of(window, window.processor.active_name), file_of(window, window.processor.compare_name)
 
 
-def test_v1_is_model_a_and_v2_model_b_by_default(qtbot, app_root: Path, open_window, helpers) -> None:
+def test_v2_is_model_a_and_v1_model_b_by_default(qtbot, app_root: Path, open_window, helpers) -> None:
+    assert (DEFAULT_MODEL_A, DEFAULT_MODEL_B) == ("featherface_v2_eca.onnx", "featherface_v1_cbam.onnx")
     window = open_window()
     assert shown_files(qtbot, window, helpers) == (DEFAULT_MODEL_A, DEFAULT_MODEL_B)
     assert not window.banner.isVisible() or window.banner.level != "error", window.banner.text()
