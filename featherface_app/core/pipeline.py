@@ -29,13 +29,16 @@ import numpy.typing as npt
 
 from .annotate import SECOND_STYLE, SIDE_BY_SIDE_GAP, AnnotationStyle, draw_faces, draw_hud, to_bgr
 from .compare import Agreement, match_faces
-from .detections import FrameResult
+from .detections import FaceDetections, FrameResult
 from .detector import Detection, DetectOptions, FaceDetector
 from .errors import ModelMetadataError, ModelRetiredError, ModelRunError
 from .sources import Frame
 
 #: seconds of history behind the FPS figure.
 FPS_WINDOW_S = 2.0
+#: frames whose long side is shorter are enlarged (nearest neighbour, by a whole factor) before
+#: the boxes and the HUD are drawn, so both stay readable on a 1x1 or 32x32 source
+MIN_ANNOTATED_SIDE = 320
 
 
 class CompareMode(enum.Enum):
@@ -237,11 +240,12 @@ class FrameProcessor:
 
         t0 = time.perf_counter()
         agreement = match_faces(detections[0][1].faces, detections[1][1].faces) if len(detections) == 2 else None
-        image = self._draw(frame.image, detections, s)
+        shown, drawn = _enlarged_for_drawing(frame.image, detections)
+        image = self._draw(shown, drawn, s)
         fps = self._rate.tick()
         if s.show_hud:
             lines = self._hud_lines(frame, detections, agreement, fps, s)
-            image = draw_hud(image, lines, in_place=True, avoid=self._drawn_boxes(frame.image.shape[1], detections, s))
+            image = draw_hud(image, lines, in_place=True, avoid=self._drawn_boxes(shown.shape[1], drawn, s))
         done = time.perf_counter()
         draw_ms = (done - t0) * 1e3  # boxes, landmarks and HUD
 
@@ -358,3 +362,15 @@ class FrameProcessor:
         if agreement is not None:
             lines.append(f"agree {agreement.matched}, only A {agreement.only_a}, only B {agreement.only_b}")
         return lines
+
+
+def _enlarged_for_drawing(image: npt.NDArray[np.uint8], detections: list[tuple[str, Detection]]) -> tuple[npt.NDArray[np.uint8], list[tuple[str, Detection]]]:
+    """A tiny frame enlarged by a whole factor (each pixel repeated) and its faces scaled to match,
+    for drawing only: the results keep the source's own pixel coordinates. Larger frames pass."""
+    long_side = max(image.shape[:2])
+    if long_side >= MIN_ANNOTATED_SIDE:
+        return image, detections
+    factor = -(-MIN_ANNOTATED_SIDE // long_side)
+    enlarged: npt.NDArray[np.uint8] = np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+    scaled = [(name, dataclasses.replace(d, faces=FaceDetections(d.faces.xyxy * factor, d.faces.scores, d.faces.landmarks * factor))) for name, d in detections]
+    return enlarged, scaled

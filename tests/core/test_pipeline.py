@@ -11,7 +11,7 @@ import pytest
 
 from featherface_app.core.detections import STAGES
 from featherface_app.core.detector import DetectOptions, OnnxFaceDetector
-from featherface_app.core.pipeline import CompareMode, FrameProcessor
+from featherface_app.core.pipeline import MIN_ANNOTATED_SIDE, CompareMode, FrameProcessor
 from featherface_app.core.sources import Frame, open_source
 
 
@@ -104,7 +104,23 @@ def test_switching_from_another_thread_while_processing(teacher: OnnxFaceDetecto
 def test_odd_frames_flow_through(teacher: OnnxFaceDetector, shape: tuple[int, ...]) -> None:
     image = np.random.default_rng(1).integers(0, 255, shape, dtype=np.uint8)
     processed = FrameProcessor({"t": teacher}, options=DetectOptions(input_long_side=640)).process(frame_of(image))
-    assert processed.image_bgr.shape == (*shape[:2], 3)
+    factor = max(1, -(-MIN_ANNOTATED_SIDE // max(shape[:2])))  # tiny frames are drawn enlarged
+    assert processed.image_bgr.shape == (shape[0] * factor, shape[1] * factor, 3)
+
+
+@pytest.mark.parametrize("side", [1, 8, 32])
+def test_a_tiny_source_is_drawn_enlarged_with_a_readable_hud(teacher: OnnxFaceDetector, side: int) -> None:
+    image = np.full((side, side, 3), 128, np.uint8)
+    with_hud = FrameProcessor({"t": teacher}).process(frame_of(image))
+    processor = FrameProcessor({"t": teacher})
+    processor.set_show_hud(False)
+    without = processor.process(frame_of(image))
+    assert min(with_hud.image_bgr.shape[:2]) >= MIN_ANNOTATED_SIDE
+    assert np.all(without.image_bgr == 128)  # only enlarged: the frame's own pixels
+    hud_rows = np.flatnonzero(np.any(with_hud.image_bgr != 128, axis=(1, 2)))
+    assert hud_rows.size >= 12, "the HUD's text must span readable rows of the enlarged frame"
+    faces = with_hud.results[0].detections
+    assert np.all(faces.xyxy <= side)  # results stay in the source's own pixels
 
 
 def test_without_a_model_frames_pass_through_with_a_note(sample_frame: Frame) -> None:
