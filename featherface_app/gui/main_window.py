@@ -26,7 +26,7 @@ from featherface_app.core.detector import DetectOptions
 from featherface_app.core.pipeline import FrameProcessor, ProcessedFrame
 from featherface_app.core.registry import ModelRegistry
 
-from . import help_menu, menus, outputs
+from . import help_menu, menus, outputs, playback_bar
 from .actions import WindowActions
 from .banner import MessageBanner
 from .controls import ControlPanel
@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         centre_layout.setSpacing(0)
         centre_layout.addWidget(self.banner)
         centre_layout.addWidget(self.view, 1)
+        self.playback = playback_bar.attach(self, centre_layout)  # shown while a video file plays
 
         self.controls = ControlPanel(a, self.settings)
         self.controls.output_label.setText(f"Output: {self.settings.output_path()}")

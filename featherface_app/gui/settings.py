@@ -63,6 +63,7 @@ class GuiSettings:
     output_dir: str = ""
     plot_seconds: int = 30
     plot_stage: str = "inference"
+    loop_video: bool = False
 
     def output_path(self) -> Path:
         return Path(self.output_dir) if self.output_dir else default_output_dir()
@@ -131,6 +132,7 @@ _CONVERTERS: dict[str, Any] = {
     "output_dir": str,
     "plot_seconds": lambda v: _to_int(v, 5, 300),
     "plot_stage": _one_of(PLOT_STAGES),
+    "loop_video": _to_bool,
 }
 
 
