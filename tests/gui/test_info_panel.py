@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 def test_info_panel_shows_both_models_and_live_latency(qtbot, make_window, helpers, faces_video: Path, tmp_path: Path) -> None:
     window = make_window(source=faces_video)
     helpers.models(qtbot, window)
-    name_a, name_b = window.ready_model_names()[:2]
+    shown = window.model_choice.selection.snapshot()  # A is V2, B is V1 by default
+    name_a, name_b = shown.active, shown.second
     panel = window.info_panel
     assert not panel.isVisible()
     assert window.commands.model_info in window.menuBar().actions()[1].menu().actions()  # the View menu
@@ -38,11 +39,12 @@ def test_info_panel_shows_both_models_and_live_latency(qtbot, make_window, helpe
     assert after is not None and after.frames >= before.frames + 5
     assert f"({after.frames:,} frames)" in panel.row_text("latency since start", 1)
     # V1 and V2: the claimed figures beside the measured ones; the speed ratio comes from live latency
-    params = panel.row_text("parameters", 0)
-    assert params.startswith(f"{window.processor.detector(name_a).info.parameters:,}")
-    claimed = panel.row_text("parameters", 0, section="claimed vs measured")
+    # (column 0 is model A = V2, column 1 model B = V1)
+    params = panel.row_text("parameters", 1)
+    assert params.startswith(f"{window.processor.detector(name_b).info.parameters:,}")
+    claimed = panel.row_text("parameters", 1, section="claimed vs measured")
     assert claimed.startswith("claimed: 488.7K") and f"measured: {params.split()[0]}" in claimed
-    assert "x (inference p50" in panel.row_text("speed over V1", 1, section="claimed vs measured").split("measured: ")[1]
+    assert "x (inference p50" in panel.row_text("speed over V1", 0, section="claimed vs measured").split("measured: ")[1]
 
     shot = Path(os.environ.get("FEATHERFACE_INFO_SHOT", tmp_path / "info_panel.png"))
     shot.parent.mkdir(parents=True, exist_ok=True)

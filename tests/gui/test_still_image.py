@@ -40,7 +40,7 @@ def test_a_still_image_runs_again_only_when_the_result_can_change(qtbot, make_wi
     assert all(float(s) >= 0.8 for s in window.last_frame.results[0].detections.scores)
     window.commands.landmarks.toggle()  # landmarks
     settled(qtbot, window, runs + 2)
-    other = window.ready_model_names()[1]
+    other = next(n for n in window.ready_model_names() if n != window.model_choice.selection.snapshot().active)
     window.select_model(other)  # the model
     settled(qtbot, window, runs + 3)
     assert window.last_frame.results[0].model_name == other

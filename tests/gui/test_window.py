@@ -74,7 +74,8 @@ def test_switch_models_mid_stream(qtbot, make_window, helpers, faces_video: Path
 def test_compare_mode_shows_both_models_and_agreement(qtbot, make_window, helpers, faces_video: Path) -> None:
     window = make_window(source=faces_video)
     helpers.models(qtbot, window)
-    name_a, name_b = window.ready_model_names()[:2]
+    shown = window.model_choice.selection.snapshot()  # A is V2, B is V1 by default
+    name_a, name_b = shown.active, shown.second
     qtbot.keyClick(window, Qt.Key.Key_C)
     assert window.commands.compare.isChecked()
     qtbot.waitUntil(lambda: len(window.last_frame.results) == 2, timeout=20_000)
