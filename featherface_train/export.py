@@ -76,15 +76,23 @@ def export(variant: Variant, out: Path, weights: Path | None = None, provenance:
             DATA_TERMS_KEY: WIDER_FACE_DATA_TERMS,
         },
     )
+    model = write_onnx(SoftmaxExport(net), out, info, "featherface_train")
+    log.info("wrote %s (%s, %d parameters, %d nodes)", out, info.variant, info.parameters, len(model.graph.node))
+    return info
+
+
+def write_onnx(module: torch.nn.Module, out: Path, info: ModelInfo, producer: str) -> onnx.ModelProto:
+    """Trace ``module`` (outputs boxes, softmaxed scores, landmarks) to ``out`` with the app's
+    contract: opset 17, dynamic height and width, ``info`` as metadata, checked in full."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    dummy = torch.zeros(1, 3, 480, 640)
+    names = info.output_names
     torch.onnx.export(
-        SoftmaxExport(net),
-        (dummy,),
+        module,
+        (torch.zeros(1, 3, 480, 640),),
         str(out),
-        input_names=[INPUT_NAME],
-        output_names=[OUTPUT_NAMES["boxes"], OUTPUT_NAMES["scores"], OUTPUT_NAMES["landmarks"]],
-        dynamic_axes={INPUT_NAME: {2: "height", 3: "width"}, **{n: {1: "priors"} for n in OUTPUT_NAMES.values()}},
+        input_names=[info.input_name],
+        output_names=[names["boxes"], names["scores"], names["landmarks"]],
+        dynamic_axes={info.input_name: {2: "height", 3: "width"}, **{n: {1: "priors"} for n in names.values()}},
         opset_version=OPSET,
         dynamo=False,
     )
@@ -92,11 +100,10 @@ def export(variant: Variant, out: Path, weights: Path | None = None, provenance:
     for key, value in info.to_metadata_props().items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
-    model.producer_name = "featherface_train"
+    model.producer_name = producer
     onnx.checker.check_model(model, full_check=True)
     onnx.save(model, str(out))
-    log.info("wrote %s (%s, %d parameters)", out, info.variant, info.parameters)
-    return info
+    return model
 
 
 def main(argv: list[str] | None = None) -> int:

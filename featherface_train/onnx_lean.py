@@ -445,25 +445,7 @@ def lean_export(variant: Variant, weights: Path, out: Path, name: str | None = N
             info = plain_export.export(variant, plain, weights, name=name)
     info = dataclasses.replace(info, provenance={**info.provenance, "graph": "lean (featherface_train.onnx_lean)"})
     lean = lean_network(net)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    names = info.output_names
-    torch.onnx.export(
-        lean,
-        (torch.zeros(1, 3, 480, 640),),
-        str(out),
-        input_names=[info.input_name],
-        output_names=[names["boxes"], names["scores"], names["landmarks"]],
-        dynamic_axes={info.input_name: {2: "height", 3: "width"}, **{n: {1: "priors"} for n in names.values()}},
-        opset_version=plain_export.OPSET,
-        dynamo=False,
-    )
-    model = onnx.load(str(out))
-    for key, value in info.to_metadata_props().items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
-    model.producer_name = "featherface_train.onnx_lean"
-    onnx.checker.check_model(model, full_check=True)
-    onnx.save(model, str(out))
+    model = plain_export.write_onnx(lean, out, info, "featherface_train.onnx_lean")
     parse_metadata(info.to_metadata_props()[METADATA_KEY])  # the app must read it back
     log.info("wrote %s (%s, %d nodes)", out, info.variant, len(model.graph.node))
     return info
