@@ -16,7 +16,8 @@ DATA_PACKAGES = {"featherface_app.models": "models", "featherface_app.resources"
 # resources/ and each folder below it (icons/, desktop/, ...) is a data package of its own.
 RESOURCE_PACKAGES = ["featherface_app.resources"] + sorted(
     "featherface_app.resources." + ".".join(d.relative_to(ROOT / "resources").parts)
-    for d in (ROOT / "resources").rglob("*") if d.is_dir() and d.name != "__pycache__"
+    for d in (ROOT / "resources").rglob("*")
+    if d.is_dir() and d.name != "__pycache__"
 )
 
 setup(

@@ -38,8 +38,27 @@ SPEC = ROOT / "packaging" / "featherface_live.spec"
 NAME = "FeatherFaceLive"
 # Whatever must never end up in the bundle: it is large and the app does not import it (or, for
 # the system libraries, it must come from the user's system).
-FORBIDDEN = ("torch", "featherface_train", "tkinter", "QtWebEngine", "Qt6Qml", "Qt6Quick", "Qt6Multimedia", "Qt63D",
-             "Qt6Svg", "Qt6Test", "QtSvg.abi3", "QtTest.abi3", "psutil", "_ssl.cpython", "_hashlib.cpython", "libstdc++", "libexpat", "libmvec", "libgcc_s")
+FORBIDDEN = (
+    "torch",
+    "featherface_train",
+    "tkinter",
+    "QtWebEngine",
+    "Qt6Qml",
+    "Qt6Quick",
+    "Qt6Multimedia",
+    "Qt63D",
+    "Qt6Svg",
+    "Qt6Test",
+    "QtSvg.abi3",
+    "QtTest.abi3",
+    "psutil",
+    "_ssl.cpython",
+    "_hashlib.cpython",
+    "libstdc++",
+    "libexpat",
+    "libmvec",
+    "libgcc_s",
+)
 
 log = logging.getLogger("build")
 
@@ -70,10 +89,13 @@ def build(onefile: bool, models: Path, clean: bool) -> Path:
         raise SystemExit(f"error: no *.onnx in {models}; train/export the models first or pass --models DIR")
     dist, work = dist_dir(onefile), ROOT / "build" / ("pyinstaller-onefile" if onefile else "pyinstaller")
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "FEATHERFACE_MODELS_DIR": str(models.resolve()), "FEATHERFACE_ONEFILE": "1" if onefile else "0",
-           "FEATHERFACE_MANIFEST": str(manifest_path(onefile))}
-    command = [sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm", "--log-level", "WARN",
-               "--distpath", str(dist), "--workpath", str(work)]
+    env = {
+        **os.environ,
+        "FEATHERFACE_MODELS_DIR": str(models.resolve()),
+        "FEATHERFACE_ONEFILE": "1" if onefile else "0",
+        "FEATHERFACE_MANIFEST": str(manifest_path(onefile)),
+    }
+    command = [sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm", "--log-level", "WARN", "--distpath", str(dist), "--workpath", str(work)]
     if clean:
         command.append("--clean")
     log.info("bundling %d model(s) from %s: %s", len(onnx_files), models, ", ".join(p.name for p in onnx_files))
@@ -102,8 +124,13 @@ def finish(bundle: Path, floor: str, archive: bool) -> None:
     check_glibc(bundle, floor)
     for family, copies in slim.duplicate_families(bundle).items():
         if len(copies) > 1:
-            log.info("%s: %d copies (%s); one copy would save %.1f MB", family, len(copies),
-                     ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in copies.items()), min(copies.values()) / 1e6)
+            log.info(
+                "%s: %d copies (%s); one copy would save %.1f MB",
+                family,
+                len(copies),
+                ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in copies.items()),
+                min(copies.values()) / 1e6,
+            )
     size = folder_size(bundle)
     log.info("one-folder bundle: %.1f MB (ceiling %d MB)", size / 1e6, slim.MAX_FOLDER_MB)
     if size > slim.MAX_FOLDER_MB * 1e6:
@@ -145,8 +172,14 @@ def check_contents(bundle: Path) -> None:
 
 def fresh_profile(home: Path) -> dict[str, str]:
     """Environment for a user who never ran the app: no remembered models, sources or folders."""
-    folders = {"HOME": home, "XDG_CONFIG_HOME": home / ".config", "XDG_DATA_HOME": home / ".local/share",
-               "XDG_CACHE_HOME": home / ".cache", "APPDATA": home / "AppData/Roaming", "LOCALAPPDATA": home / "AppData/Local"}
+    folders = {
+        "HOME": home,
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_DATA_HOME": home / ".local/share",
+        "XDG_CACHE_HOME": home / ".cache",
+        "APPDATA": home / "AppData/Roaming",
+        "LOCALAPPDATA": home / "AppData/Local",
+    }
     return {name: str(path) for name, path in folders.items()}
 
 
@@ -160,8 +193,9 @@ def run_checked(command: list[str], timeout: float, home: Path | None = None) ->
     result = subprocess.run(command, env=env, timeout=timeout, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     tail = (result.stdout + result.stderr).strip().splitlines()[-15:]
-    log.info("%s -> exit %d in %.1f s\n  %s", " ".join(Path(c).name if i == 0 else c for i, c in enumerate(command)),
-             result.returncode, seconds, "\n  ".join(tail))
+    log.info(
+        "%s -> exit %d in %.1f s\n  %s", " ".join(Path(c).name if i == 0 else c for i, c in enumerate(command)), result.returncode, seconds, "\n  ".join(tail)
+    )
     if result.returncode != 0:
         raise SystemExit(f"error: {' '.join(command)} exited {result.returncode}")
     return seconds
@@ -211,10 +245,17 @@ def measure_loaded(exe: Path) -> None:
         unused, modules = measure.measure(exe, bundled_sample(exe), env)
     internal = exe.parent / "_internal"
     total = sum(p.stat().st_size for p in unused)
-    log.info("never mapped: %d ELF files, %.1f MB:\n  %s", len(unused), total / 1e6,
-             "\n  ".join(f"{p.stat().st_size / 1e6:6.2f} MB  {p.relative_to(internal)}" for p in sorted(unused, key=lambda p: -p.stat().st_size)[:40]))
-    log.info("imported: %d modules; of the left-out ones: %s", len(modules),
-             ", ".join(sorted(m for m in modules if m.split(".")[0] in ("ssl", "_ssl", "_hashlib", "psutil") or m in ("PySide6.QtSvg", "PySide6.QtTest"))) or "none")
+    log.info(
+        "never mapped: %d ELF files, %.1f MB:\n  %s",
+        len(unused),
+        total / 1e6,
+        "\n  ".join(f"{p.stat().st_size / 1e6:6.2f} MB  {p.relative_to(internal)}" for p in sorted(unused, key=lambda p: -p.stat().st_size)[:40]),
+    )
+    log.info(
+        "imported: %d modules; of the left-out ones: %s",
+        len(modules),
+        ", ".join(sorted(m for m in modules if m.split(".")[0] in ("ssl", "_ssl", "_hashlib", "psutil") or m in ("PySide6.QtSvg", "PySide6.QtTest"))) or "none",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="discard PyInstaller's cache first")
     parser.add_argument("--smoke", action="store_true", help="then run the built executable's checks offscreen")
     parser.add_argument("--no-build", action="store_true", help="only smoke-test an existing build")
-    parser.add_argument("--glibc-floor", default=elf_floor.DEFAULT_FLOOR, help=f"newest GLIBC_ version a bundled file may need (default {elf_floor.DEFAULT_FLOOR})")
+    parser.add_argument(
+        "--glibc-floor", default=elf_floor.DEFAULT_FLOOR, help=f"newest GLIBC_ version a bundled file may need (default {elf_floor.DEFAULT_FLOOR})"
+    )
     parser.add_argument("--no-archive", action="store_true", help="skip the tar.gz (and its size check)")
     parser.add_argument("--measure", action="store_true", help="then list bundled files that real runs never load")
     args = parser.parse_args(argv)

@@ -22,9 +22,22 @@ DEFAULT_FLOOR = "2.35"
 #: (a bundled libc/libm/libmvec would need the host's newer loader), and the GCC runtime and
 #: expat, which are ABI-stable and on every system that has a desktop at all.
 SYSTEM_LIBRARIES = (
-    "ld-linux", "libc.so", "libm.so", "libmvec.so", "libpthread.so", "libdl.so", "librt.so", "libutil.so",
-    "libresolv.so", "libnsl.so", "libanl.so", "libBrokenLocale.so", "libcrypt.so",
-    "libstdc++.so", "libgcc_s.so", "libexpat.so",
+    "ld-linux",
+    "libc.so",
+    "libm.so",
+    "libmvec.so",
+    "libpthread.so",
+    "libdl.so",
+    "librt.so",
+    "libutil.so",
+    "libresolv.so",
+    "libnsl.so",
+    "libanl.so",
+    "libBrokenLocale.so",
+    "libcrypt.so",
+    "libstdc++.so",
+    "libgcc_s.so",
+    "libexpat.so",
 )
 
 

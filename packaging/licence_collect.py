@@ -28,18 +28,42 @@ COMMON = Path("/usr/share/common-licenses")
 #: Libraries vendored by PyAV's wheel (``av.libs``) with no licence file in the wheel: their
 #: licences as published upstream. x264 and x265 are what make the bundle GPL.
 VENDORED = {
-    "libx264": "GPL-2.0-or-later", "libx265": "GPL-2.0-or-later",
-    "libavcodec": "LGPL-2.1-or-later", "libavformat": "LGPL-2.1-or-later", "libavutil": "LGPL-2.1-or-later",
-    "libavfilter": "LGPL-2.1-or-later", "libavdevice": "LGPL-2.1-or-later", "libswscale": "LGPL-2.1-or-later",
-    "libswresample": "LGPL-2.1-or-later", "libmp3lame": "LGPL-2.0-or-later", "libgnutls": "LGPL-2.1-or-later",
-    "libnettle": "LGPL-3.0-or-later OR GPL-2.0-or-later", "libhogweed": "LGPL-3.0-or-later OR GPL-2.0-or-later",
-    "libgmp": "LGPL-3.0-or-later OR GPL-2.0-or-later", "libunistring": "LGPL-3.0-or-later OR GPL-2.0-or-later",
-    "libasound": "LGPL-2.1-or-later", "libopencore-amrnb": "Apache-2.0", "libopencore-amrwb": "Apache-2.0",
-    "libvpx": "BSD-3-Clause", "libopus": "BSD-3-Clause", "libdav1d": "BSD-2-Clause", "libSvtAv1Enc": "BSD-3-Clause-Clear",
-    "libwebp": "BSD-3-Clause", "libwebpmux": "BSD-3-Clause", "libsharpyuv": "BSD-3-Clause", "libvpl": "MIT",
-    "libxcb": "MIT", "libXau": "MIT", "libdrm": "MIT", "libaom": "BSD-2-Clause", "libavif": "BSD-2-Clause",
-    "libpng16": "Libpng", "libgfortran": "GPL-3.0-or-later WITH GCC-exception-3.1",
-    "libquadmath": "LGPL-2.1-or-later", "libopenblasp": "BSD-3-Clause", "libscipy_openblas64_": "BSD-3-Clause",
+    "libx264": "GPL-2.0-or-later",
+    "libx265": "GPL-2.0-or-later",
+    "libavcodec": "LGPL-2.1-or-later",
+    "libavformat": "LGPL-2.1-or-later",
+    "libavutil": "LGPL-2.1-or-later",
+    "libavfilter": "LGPL-2.1-or-later",
+    "libavdevice": "LGPL-2.1-or-later",
+    "libswscale": "LGPL-2.1-or-later",
+    "libswresample": "LGPL-2.1-or-later",
+    "libmp3lame": "LGPL-2.0-or-later",
+    "libgnutls": "LGPL-2.1-or-later",
+    "libnettle": "LGPL-3.0-or-later OR GPL-2.0-or-later",
+    "libhogweed": "LGPL-3.0-or-later OR GPL-2.0-or-later",
+    "libgmp": "LGPL-3.0-or-later OR GPL-2.0-or-later",
+    "libunistring": "LGPL-3.0-or-later OR GPL-2.0-or-later",
+    "libasound": "LGPL-2.1-or-later",
+    "libopencore-amrnb": "Apache-2.0",
+    "libopencore-amrwb": "Apache-2.0",
+    "libvpx": "BSD-3-Clause",
+    "libopus": "BSD-3-Clause",
+    "libdav1d": "BSD-2-Clause",
+    "libSvtAv1Enc": "BSD-3-Clause-Clear",
+    "libwebp": "BSD-3-Clause",
+    "libwebpmux": "BSD-3-Clause",
+    "libsharpyuv": "BSD-3-Clause",
+    "libvpl": "MIT",
+    "libxcb": "MIT",
+    "libXau": "MIT",
+    "libdrm": "MIT",
+    "libaom": "BSD-2-Clause",
+    "libavif": "BSD-2-Clause",
+    "libpng16": "Libpng",
+    "libgfortran": "GPL-3.0-or-later WITH GCC-exception-3.1",
+    "libquadmath": "LGPL-2.1-or-later",
+    "libopenblasp": "BSD-3-Clause",
+    "libscipy_openblas64_": "BSD-3-Clause",
 }
 TEXTS = {"GPL-2.0": "GPL-2", "GPL-3.0": "GPL-3", "LGPL-2.0": "LGPL-2", "LGPL-2.1": "LGPL-2.1", "LGPL-3.0": "LGPL-3", "Apache-2.0": "Apache-2.0"}
 
@@ -160,6 +184,8 @@ def collect(out: Path, root: Path, top_levels: Iterable[str], binaries: Iterable
             if found and found[0] not in seen_packages:
                 seen_packages.add(found[0])
                 components.append(Component(f"{found[0]} (Debian)", "", "see copyright", [_copy(found[1], out / "debian" / found[0] / "copyright")]))
-    lines = [f"{c.name} {c.version}".strip() + f"\n  licence: {c.licence}\n" + "".join(f"  file: {Path(f).relative_to(out)}\n" for f in c.files) for c in components]
+    lines = [
+        f"{c.name} {c.version}".strip() + f"\n  licence: {c.licence}\n" + "".join(f"  file: {Path(f).relative_to(out)}\n" for f in c.files) for c in components
+    ]
     (out / "INDEX.txt").write_text("Licences of the components in this bundle (written by packaging/build.py)\n\n" + "\n".join(lines), encoding="utf-8")
     return components

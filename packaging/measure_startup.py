@@ -32,8 +32,13 @@ def one_start(exe: Path, timeout: float, extra: list[str] | None = None) -> floa
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     command = [sys.executable, str(exe)] if exe.suffix == ".py" else [str(exe)]
     start = time.perf_counter()
-    proc = subprocess.Popen([*command, "--source", "sample", "--log-level", "INFO", "--quit-after", str(timeout), *(extra or [])], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*command, "--source", "sample", "--log-level", "INFO", "--quit-after", str(timeout), *(extra or [])],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen: list[float] = []
 
     def watch() -> None:
@@ -68,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         if seconds is None:
             return 1
         times.append(seconds)
-    print(f"time to first detected frame: median {statistics.median(times):.2f} s "
-          f"(min {min(times):.2f}, max {max(times):.2f}, {len(times)} starts, {args.exe})")
+    print(
+        f"time to first detected frame: median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}, {len(times)} starts, {args.exe})"
+    )
     return 0
 
 

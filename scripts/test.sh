@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_venv.sh test
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" LANG="${LANG:-C.UTF-8}"
 # lint, format and type checks first: seconds, and they fail with a readable list
-.venv/bin/ruff check featherface_app featherface_train tests
-.venv/bin/ruff format --check featherface_app featherface_train tests
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -12,10 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "packaging"))
 
+import build
 import elf_floor
 import licence_collect
-
-import build
 
 READELF = """\
 Version needs section '.gnu.version_r' contains 2 entries:
