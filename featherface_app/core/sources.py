@@ -135,7 +135,42 @@ def _to_bgr(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     return cast(npt.NDArray[np.uint8], np.ascontiguousarray(image))
 
 
-class CameraSource:
+class _CaptureSource:
+    """What the camera, stream and file sources share: an OpenCV capture whose first frame,
+    decoded while opening (to fail fast), is handed out first; numbered frames; ``close``."""
+
+    name: str
+    _capture: cv2.VideoCapture | None = None
+    _pending: tuple[npt.NDArray[Any], float] | None = None
+    _index = 0
+
+    def _read_capture(self) -> npt.NDArray[Any] | None:
+        """One decoded image, or None where the capture gave none (end, or a failed read)."""
+        assert self._capture is not None, "read after close"
+        ok, image = self._capture.read()
+        return image if ok and image is not None and image.size else None
+
+    def _next_image(self, grab: Callable[[], npt.NDArray[Any] | None]) -> tuple[npt.NDArray[Any] | None, float]:
+        """The pending first frame, else ``grab()``; with the time it took to decode (ms)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            return pending
+        t0 = time.perf_counter()
+        image = grab()
+        return image, (time.perf_counter() - t0) * 1e3
+
+    def _frame(self, image: npt.NDArray[Any], capture_ms: float, media_ms: float | None = None) -> Frame:
+        frame = Frame(_to_bgr(image), self._index, time.monotonic_ns(), capture_ms, media_ms)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
+class CameraSource(_CaptureSource):
     """A webcam through OpenCV's device index, opened at a requested size.
 
     Fails fast: the constructor raises :class:`CameraError` if the device does not open or its
@@ -167,26 +202,16 @@ class CameraSource:
     def read(self) -> Frame | None:
         if self._capture is None:
             raise CameraError(f"{self.name} is closed")
-        if self._pending is not None:
-            image, capture_ms = self._pending
-            self._pending = None
-        else:
-            t0 = time.perf_counter()
-            for _ in range(CAMERA_FAILED_READS):
-                ok, image = self._capture.read()
-                if ok and image is not None and image.size:
-                    break
-            else:
-                raise CameraError(f"Camera {self.index} stopped delivering frames (unplugged or taken by another program?)")
-            capture_ms = (time.perf_counter() - t0) * 1e3
-        frame = Frame(_to_bgr(image), self._index, time.monotonic_ns(), capture_ms)
-        self._index += 1
-        return frame
+        image, capture_ms = self._next_image(self._grab)
+        assert image is not None  # _grab raises instead
+        return self._frame(image, capture_ms)
 
-    def close(self) -> None:
-        if self._capture is not None:
-            self._capture.release()
-            self._capture = None
+    def _grab(self) -> npt.NDArray[Any]:
+        for _ in range(CAMERA_FAILED_READS):
+            image = self._read_capture()
+            if image is not None:
+                return image
+        raise CameraError(f"Camera {self.index} stopped delivering frames (unplugged or taken by another program?)")
 
 
 def is_stream_url(spec: str | Path) -> bool:
@@ -215,7 +240,7 @@ def _stream_failure(url: str, timeout_s: float) -> str:
     return "OpenCV's FFmpeg backend could not decode it"
 
 
-class StreamSource:
+class StreamSource(_CaptureSource):
     """A network stream (RTSP, HTTP(S), RTMP…) through OpenCV's FFmpeg backend.
 
     Opens with a timeout and fails fast like :class:`CameraSource`: the constructor raises
@@ -244,35 +269,31 @@ class StreamSource:
         self.live = self.frame_count == 0
         self._pending: tuple[npt.NDArray[Any], float] | None = (image, (time.perf_counter() - t0) * 1e3)
         self._index = 0
-        log.info("opened stream %s at %dx%d, %.1f fps (%s)", self.name, image.shape[1], image.shape[0], self.fps,
-                 "live" if self.live else f"{self.frame_count} frames")
+        log.info(
+            "opened stream %s at %dx%d, %.1f fps (%s)",
+            self.name,
+            image.shape[1],
+            image.shape[0],
+            self.fps,
+            "live" if self.live else f"{self.frame_count} frames",
+        )
 
     def read(self) -> Frame | None:
         if self._capture is None:
             raise SourceError(f"The stream {self.name} is closed")
-        if self._pending is not None:
-            image, capture_ms = self._pending
-            self._pending = None
-        else:
-            t0 = time.perf_counter()
-            try:
-                ok, image = self._capture.read()
-            except cv2.error as exc:
-                raise SourceError(f"The stream {self.name} failed after frame {self._index}: {redact_url(str(exc))}") from exc
-            if not ok or image is None or image.size == 0:
-                if not self.live and self._index >= self.frame_count - max(2, self.frame_count // 50):
-                    return None  # a file served over the network ended (its count is an estimate)
-                raise SourceError(f"The stream {self.name} was lost after frame {self._index} (the sender stopped or the network dropped)")
-            capture_ms = (time.perf_counter() - t0) * 1e3
+        image, capture_ms = self._next_image(self._grab)
+        if image is None:
+            if not self.live and self._index >= self.frame_count - max(2, self.frame_count // 50):
+                return None  # a file served over the network ended (its count is an estimate)
+            raise SourceError(f"The stream {self.name} was lost after frame {self._index} (the sender stopped or the network dropped)")
         media_ms = None if self.live else float(self._capture.get(cv2.CAP_PROP_POS_MSEC))
-        frame = Frame(_to_bgr(image), self._index, time.monotonic_ns(), capture_ms, media_ms)
-        self._index += 1
-        return frame
+        return self._frame(image, capture_ms, media_ms)
 
-    def close(self) -> None:
-        if self._capture is not None:
-            self._capture.release()
-            self._capture = None
+    def _grab(self) -> npt.NDArray[Any] | None:
+        try:
+            return self._read_capture()
+        except cv2.error as exc:
+            raise SourceError(f"The stream {self.name} failed after frame {self._index}: {redact_url(str(exc))}") from exc
 
 
 @dataclass(frozen=True)
@@ -319,7 +340,7 @@ def _open_failure(path: Path) -> str:
     return "OpenCV cannot decode it"
 
 
-class VideoFileSource:
+class VideoFileSource(_CaptureSource):
     """A video file decoded by OpenCV (FFmpeg), with the controls a player needs.
 
     ``loop`` (settable at any time) restarts at the end; ``realtime`` makes ``read()`` wait so
@@ -418,44 +439,32 @@ class VideoFileSource:
         if self._capture is None:
             raise SourceError(f"{self.name} is closed")
         self._apply_seek()
-        if self._pending is not None:
-            image, capture_ms = self._pending
-            self._pending = None
-        else:
-            t0 = time.perf_counter()
-            try:
-                ok, image = self._capture.read()
-            except cv2.error as exc:
-                raise SourceError(f"Decoding {self.path.name} failed after frame {self._index}: {exc}") from exc
-            if not ok or image is None or image.size == 0:
-                cut = self._truncation()
-                if cut is not None and not (self.loop and self._warned_truncated):
-                    message = f"{self.path.name} is damaged or truncated: {cut}"
-                    if not self.loop:
-                        raise SourceError(message)
-                    log.warning("%s; playing it again from the start", message)
-                    self._warned_truncated = True
+        image, capture_ms = self._next_image(self._grab)
+        if image is None:
+            cut = self._truncation()
+            if cut is not None and not (self.loop and self._warned_truncated):
+                message = f"{self.path.name} is damaged or truncated: {cut}"
                 if not self.loop:
-                    return None
-                self._capture.release()
-                self._capture = None
-                image, capture_ms = self._open()  # raises if the file vanished or no longer decodes
-            else:
-                capture_ms = (time.perf_counter() - t0) * 1e3
+                    raise SourceError(message)
+                log.warning("%s; playing it again from the start", message)
+                self._warned_truncated = True
+            if not self.loop:
+                return None
+            self.close()
+            image, capture_ms = self._open()  # raises if the file vanished or no longer decodes
         media_ms = float(self._capture.get(cv2.CAP_PROP_POS_MSEC)) if self._capture is not None else None
         if self._capture is not None:
             self.position_frame = max(0, int(self._capture.get(cv2.CAP_PROP_POS_FRAMES)) - 1)
             self.position_ms = media_ms or 0.0
         if self._pacer is not None:
             time.sleep(self._pacer.delay(media_ms))
-        frame = Frame(_to_bgr(image), self._index, time.monotonic_ns(), capture_ms, media_ms)
-        self._index += 1
-        return frame
+        return self._frame(image, capture_ms, media_ms)
 
-    def close(self) -> None:
-        if self._capture is not None:
-            self._capture.release()
-            self._capture = None
+    def _grab(self) -> npt.NDArray[Any] | None:
+        try:
+            return self._read_capture()
+        except cv2.error as exc:
+            raise SourceError(f"Decoding {self.path.name} failed after frame {self._index}: {exc}") from exc
 
 
 class PausableSource:
