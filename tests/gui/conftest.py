@@ -12,7 +12,8 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("LANG", "C.UTF-8")
 
-import threading  # noqa: E402  (the environment above must be set first)
+import sys  # noqa: E402  (the environment above must be set first)
+import threading  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -23,6 +24,8 @@ from PySide6.QtCore import QSettings, QStandardPaths, QThread  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from featherface_app.core.paths import sample_clip_path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))  # app_process: the tests' helper for starting the app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VIDEO_FPS = 25.0

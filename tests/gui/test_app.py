@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def app_env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        LANG="C.UTF-8",
-        FEATHERFACE_SETTINGS=str(tmp_path / "settings.ini"),
-        XDG_DATA_HOME=str(tmp_path / "data"),  # the user models folder: empty
-        PYTHONPATH=str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-    )
-    return env
+from app_process import REPO_ROOT, app_env
 
 
 def test_main_starts_the_window_and_quit_after_closes_it_cleanly(tmp_path: Path, faces_video: Path, teacher_model_path: Path) -> None:
@@ -95,8 +82,6 @@ SIGNAL_STRESS = textwrap.dedent(
 def test_thirty_thousand_signals_from_a_python_qthread(tmp_path: Path) -> None:
     """PySide6 6.12.0 on Python 3.11 aborts ('Fatal Python error: bool_dealloc') after a few
     thousand emits; the pinned release must deliver every one of them."""
-    result = subprocess.run(
-        [sys.executable, "-c", SIGNAL_STRESS], env=app_env(tmp_path), capture_output=True, text=True, timeout=240
-    )
+    result = subprocess.run([sys.executable, "-c", SIGNAL_STRESS], env=app_env(tmp_path), capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr[-3000:]}"
     assert "'object': 30000, 'text': 30000, 'bool': 30000" in result.stdout

@@ -3,7 +3,6 @@ gives one clear line and exit code 2 instead of Qt's SIGABRT."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,8 +11,8 @@ from pathlib import Path
 
 import av
 import pytest
+from app_process import REPO_ROOT, app_env
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 180
 
 #: starts the app through ``run_gui`` (the code ``python main.py`` runs) with a window that presses
@@ -52,25 +51,17 @@ DRIVER = textwrap.dedent(
 )
 
 
-def app_env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        LANG="C.UTF-8",
-        FEATHERFACE_SETTINGS=str(tmp_path / "settings.ini"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        PYTHONPATH=str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-    )
-    return env
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_signal_finalises_the_recording_and_saves_settings(tmp_path: Path, faces_video: Path, teacher_model_path: Path, signum: int) -> None:
     out = tmp_path / "out"
     settings = tmp_path / "settings.ini"
     process = subprocess.Popen(
         [sys.executable, "-c", DRIVER, "--video", str(faces_video), "--model", str(teacher_model_path), "--output-dir", str(out)],
-        cwd=REPO_ROOT, env=app_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        env=app_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -106,8 +97,7 @@ def no_display_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 @pytest.mark.parametrize("platform", [None, "xcb"], ids=["platform-unset", "xcb"])
 def test_no_display_says_so_in_one_line_and_exits_2(tmp_path: Path, platform: str | None) -> None:
     env = no_display_env(tmp_path, **({"QT_QPA_PLATFORM": platform} if platform else {}))
-    result = subprocess.run([sys.executable, "main.py", "--quit-after", "1"], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "main.py", "--quit-after", "1"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, f"exit {result.returncode}: {result.stderr[-2000:]}"
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr

@@ -4,7 +4,6 @@ repaired, and the app says so."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,26 +11,17 @@ import textwrap
 from pathlib import Path
 
 import av
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def app_env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        LANG="C.UTF-8",
-        FEATHERFACE_SETTINGS=str(tmp_path / "settings.ini"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        PYTHONPATH=str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-    )
-    return env
+from app_process import REPO_ROOT, app_env
 
 
 def run_app(tmp_path: Path, video: Path, model: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "main.py", "--video", str(video), "--model", str(model), "--quit-after", "3", *extra],
-        cwd=REPO_ROOT, env=app_env(tmp_path), capture_output=True, text=True, timeout=180,
+        cwd=REPO_ROOT,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
