@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 import time
-import warnings
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -34,6 +33,9 @@ from featherface_app.core.detections import STAGES, FrameResult
 from featherface_app.core.pipeline import RateMeter
 
 REFRESH_HZ = 15
+#: the p50/p95 table is refilled on every n-th refresh (3 Hz): each changed cell costs a layout
+#: pass (0.4 ms), and figures over a 30-s window cannot be read faster anyway
+TABLE_EVERY = 5
 #: one colour per model in order of appearance (matches nothing in the core on purpose: plots
 #: only need models to be told apart).
 PALETTE = ("#ffb000", "#33c3ff", "#7bd148", "#ff5fa2", "#b48cff", "#ff7f50")
@@ -77,13 +79,17 @@ class SeriesWindow:
         return self.times_s, self.stage_ms[:, column]
 
     def percentiles(self) -> dict[str, tuple[float, float]]:
-        """(p50, p95) in ms of every stage and 'pipeline', in one pass; NaN where no sample."""
-        nan = (math.nan, math.nan)
-        if not len(self.times_s):
-            return {stage: nan for stage in (*STAGES, "pipeline")}
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column (a stage never run)
-            p50, p95 = np.nanpercentile(self.stage_ms, [50, 95], axis=0)
+        """(p50, p95) in ms of every stage and 'pipeline'; NaN where no sample."""
+        rows = (*STAGES, "pipeline")
+        finite = np.isfinite(self.stage_ms)
+        if finite.all() and len(self.times_s):  # the usual case: one vectorised pass
+            p50, p95 = np.percentile(self.stage_ms, [50, 95], axis=0)
+        else:  # a stage some frames lack; not np.nanpercentile, which loops in Python (2 ms a call)
+            p50, p95 = np.full(len(rows), math.nan), np.full(len(rows), math.nan)
+            for i in range(len(rows)):
+                column = self.stage_ms[finite[:, i], i]
+                if len(column):
+                    p50[i], p95[i] = np.percentile(column, [50, 95])
         return {stage: (float(p50[i]), float(p95[i])) for i, stage in enumerate((*STAGES, "pipeline"))}
 
 
@@ -219,6 +225,7 @@ class PlotPanel(QWidget):
         self._fps_curves: dict[str, pg.PlotDataItem] = {}
         self._latency_curves: dict[str, pg.PlotDataItem] = {}
         self.refresh_count = 0
+        self._ticks = 0
         self._table_models: list[str] = []
 
         self.fps_plot = _styled_plot("Frames per second", "FPS")
@@ -256,7 +263,7 @@ class PlotPanel(QWidget):
 
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // REFRESH_HZ)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._on_timer)
         self.set_window_seconds(history.seconds)
         self._set_latency_title()
 
@@ -301,8 +308,13 @@ class PlotPanel(QWidget):
             for name in [n for n in curves if n not in models]:
                 plot.removeItem(curves.pop(name))
 
-    def refresh(self) -> None:
-        """Redraw curves and table from the history (timer slot; also callable directly)."""
+    def _on_timer(self) -> None:
+        self.refresh(table=self._ticks % TABLE_EVERY == 0)
+        self._ticks += 1
+
+    def refresh(self, table: bool = True) -> None:
+        """Redraw the curves and (``table``) the table from the history; a new set of models
+        always refills the table."""
         now_s = time.monotonic()
         self.history.prune(now_s)
         models = self.history.models()
@@ -314,7 +326,8 @@ class PlotPanel(QWidget):
             self._curve(self.fps_plot, self._fps_curves, model).setData(times - now_s, fps)
             times, values = window.stage_series(stage)
             self._curve(self.latency_plot, self._latency_curves, model).setData(times - now_s, values)
-        self._fill_table(windows)
+        if table or self._table_models != models:
+            self._fill_table(windows)
         self.refresh_count += 1
 
     def _fill_table(self, windows: dict[str, SeriesWindow]) -> None:
