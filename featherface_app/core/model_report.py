@@ -74,6 +74,8 @@ class Provenance:
     exported: str = ""
     init: str = ""
     data_terms: str = ""
+    #: how the weights were quantised after training ("" for a float model)
+    quantization: str = ""
     #: the metadata's recipe as it is (for ``--json``).
     recipe_fields: Mapping[str, Any] = field(default_factory=dict)
 
@@ -117,6 +119,7 @@ def provenance_of(info: ModelInfo) -> Provenance:
         exported=_text(p.get("exported")),
         init=_text(p.get("init")),
         data_terms=info.data_terms or "",
+        quantization=_text(p.get("quantization")),
         recipe_fields=dict(recipe),
     )
 
@@ -356,6 +359,8 @@ def _provenance_rows(p: Provenance) -> list[tuple[str, str]]:
         ("git revision", p.git_revision + (f", exported {p.exported}" if p.exported else "")),
         ("data terms", p.data_terms),
     ]
+    if p.quantization:  # float models have no such row
+        rows.insert(1, ("quantisation", p.quantization))
     return [(label, text or "not in the file's metadata") for label, text in rows]
 
 

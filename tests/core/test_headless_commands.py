@@ -175,7 +175,7 @@ def test_eval_without_a_model_evaluates_the_shipped_ones(wider_val_dir: Path, tm
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)["results"]
     assert len(rows) == len(SHIPPED) >= 2 and all(r["images"] == 2 for r in rows)
-    assert {r["model"] for r in rows} == {"FeatherFace V1 (CBAM)", "FeatherFace V2 (ECA)"}
+    assert {r["model"] for r in rows} == {"FeatherFace V1 (CBAM)", "FeatherFace V2 (ECA)", "FeatherFace V2 (ECA) INT8-SSH"}
     assert "usage" not in done.stderr
 
 

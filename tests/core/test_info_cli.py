@@ -20,7 +20,12 @@ def test_info_json_describes_the_shipped_models() -> None:
     done = info("--json")
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
-    assert [r["variant"] for r in rows] == ["v1-cbam", "v2-eca"]
+    assert [(r["name"], r["variant"]) for r in rows] == [
+        ("FeatherFace V1 (CBAM)", "v1-cbam"),
+        ("FeatherFace V2 (ECA)", "v2-eca"),
+        ("FeatherFace V2 (ECA) INT8-SSH", "v2-eca"),
+    ]
+    assert "SSH nodes" in rows[2]["provenance"]["quantization"]
     for row in rows:
         assert FIELDS <= set(row), FIELDS - set(row)
         assert row["input_hw"] == [480, 640]

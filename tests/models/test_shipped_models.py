@@ -60,3 +60,22 @@ def test_quantised_model_keeps_the_float_models_accuracy(stem: str, wider_val_di
         loss = getattr(float_, name) - getattr(quantised, name)
         print(f"{stem} {name}: {getattr(quantised, name):.4f} vs float {getattr(float_, name):.4f}")
         assert loss <= INT8_AP_LOSS, f"{stem} loses {loss * 100:.2f} AP points on {name} against {QUANTISED[stem]} (at most 0.2)"
+
+
+#: recipe entries that name the run, not a training setting: output folder, the start file's
+#: folder (each variant starts from its own stage 1), how often to checkpoint
+RUN_ONLY = {"out", "init_weights", "checkpoint_minutes", "stop_after_steps"}
+
+
+def _settings(recipe: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in recipe.items() if k not in RUN_ONLY | {"variant"}}
+
+
+def test_v1_and_v2_were_trained_with_one_recipe() -> None:
+    """Issue 9: the shipped pair differs only in the attention module, at every training stage."""
+    v1, v2 = (OnnxFaceDetector(MODELS_DIR / f"{stem}.onnx").info.provenance for stem in SHIPPED[:2])
+    assert (v1["recipe"]["variant"], v2["recipe"]["variant"]) == ("v1", "v2")
+    assert _settings(v1["recipe"]) == _settings(v2["recipe"])
+    assert len(v1["earlier_stages"]) == len(v2["earlier_stages"]) >= 1
+    for first, second in zip(v1["earlier_stages"], v2["earlier_stages"]):
+        assert _settings(first["recipe"]) == _settings(second["recipe"])
