@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -336,11 +336,11 @@ class PlotPanel(QWidget):
             self._table_models = list(models)
             self.table.setColumnCount(len(models))
             for column, model in enumerate(models):
-                header = QTableWidgetItem(wrap_name(model))
+                header = QTableWidgetItem()
                 header.setForeground(QColor(self.colour(model)))
                 header.setToolTip(model)
                 self.table.setHorizontalHeaderItem(column, header)
-            self._fit_table_height()
+            self._wrap_headers()
         for column, model in enumerate(models):
             percentiles = windows[model].percentiles()
             for row, key in enumerate(ROWS):
@@ -357,9 +357,31 @@ class PlotPanel(QWidget):
                 if item.text() != text:
                     item.setText(text)
 
+    def _wrap_headers(self) -> None:
+        """Each model's name broken into lines that fit its column's width in pixels (three
+        models in a narrow panel get narrower lines than two), then the table's height refitted."""
+        columns = self.table.columnCount()
+        if columns:
+            metrics = self.table.horizontalHeader().fontMetrics()
+            room = max(1, self.table.viewport().width() // columns - 8)  # the section's padding
+            for column, model in enumerate(self._table_models):
+                text = model
+                for width in range(13, 3, -1):
+                    text = wrap_name(model, width)
+                    if all(metrics.horizontalAdvance(line) <= room for line in text.split("\n")):
+                        break
+                header = self.table.horizontalHeaderItem(column)
+                if header is not None and header.text() != text:
+                    header.setText(text)
+        self._fit_table_height()
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        self._fit_table_height()  # the style sheet (fonts) is applied by now
+        self._wrap_headers()  # the style sheet (fonts) is applied by now
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._wrap_headers()
 
     def _fit_table_height(self) -> None:
         header = self.table.horizontalHeader()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from featherface_app.core.detections import FaceDetections, FrameResult
 from featherface_app.gui.plots import NAME_LINES, PlotPanel, StatsHistory, wrap_name
 
@@ -16,25 +18,29 @@ def result(name: str) -> FrameResult:
     return FrameResult(model_name=name, frame_index=0, captured_ns=0, detections=FaceDetections.empty(), stage_ms=stages)
 
 
-def test_long_model_names_fit_the_table_header_and_the_tooltip_has_them_whole(qtbot) -> None:
+@pytest.mark.parametrize(
+    ("names", "panel_width"),
+    [((LONG, "FeatherFace V1 (CBAM)"), 360), (("FeatherFace V2 (ECA)", "FeatherFace V2 (ECA) INT8-SSH", "FeatherFace V1 (CBAM)"), 300)],
+    ids=["two, one very long", "three in a narrow panel"],
+)
+def test_long_model_names_fit_the_table_header_and_the_tooltip_has_them_whole(qtbot, names: tuple[str, ...], panel_width: int) -> None:
     history = StatsHistory()
     panel = PlotPanel(history)
     qtbot.addWidget(panel)
-    panel.resize(360, 700)
+    panel.resize(panel_width, 700)
     panel.show()
     for i in range(3):
-        history.add(result(LONG), now_s=time.monotonic())
-        history.add(result("FeatherFace V1 (CBAM)"), now_s=time.monotonic())
+        for name in names:
+            history.add(result(name), now_s=time.monotonic())
     panel.refresh()
     header = panel.table.horizontalHeader()
-    assert panel.table.columnCount() == 2
-    for column in range(2):
+    assert panel.table.columnCount() == len(names)
+    for column in range(len(names)):
         item = panel.table.horizontalHeaderItem(column)
         lines = item.text().split("\n")
         assert len(lines) <= NAME_LINES
         width = header.sectionSize(column)
         for line in lines:
             assert header.fontMetrics().horizontalAdvance(line) <= width, f"{line!r} wider than its {width} px column"
-    names = {panel.table.horizontalHeaderItem(c).toolTip() for c in range(2)}
-    assert names == {LONG, "FeatherFace V1 (CBAM)"}
+    assert {panel.table.horizontalHeaderItem(c).toolTip() for c in range(len(names))} == set(names)
     assert wrap_name("FeatherFace V1 (CBAM)") == "FeatherFace\nV1 (CBAM)"  # short names stay whole
