@@ -249,11 +249,12 @@ class ControlPanel(QWidget):
             self.agreement_label.setText("Compare off: press C to run two models on each frame.")
 
     def show_agreement(self, agreement: Agreement | None, name_a: str, name_b: str) -> None:
-        if agreement is None:
-            return
+        if agreement is None or not self.compare_box.isEnabled():
+            return  # a compare frame still in flight when compare was turned off keeps the hint
         mean = f", mean {agreement.mean_iou:.2f}" if agreement.matched else ""
+        faces = "face" if agreement.matched == 1 else "faces"
         self.agreement_label.setText(
-            f"<b>{agreement.matched}</b> faces found by both (IoU ≥ 0.5{mean})<br>"
+            f"<b>{agreement.matched}</b> {faces} found by both (IoU ≥ 0.5{mean})<br>"
             f"<b>{agreement.only_a}</b> only by A · <b>{agreement.only_b}</b> only by B · "
             f"agreement {agreement.ratio:.0%}"
         )

@@ -100,6 +100,8 @@ def test_compare_mode_shows_both_models_and_agreement(qtbot, make_window, helper
     qtbot.keyClick(window, Qt.Key.Key_C)
     qtbot.waitUntil(lambda: len(window.last_frame.results) == 1, timeout=20_000)
     assert window.processor.compare_name is None
+    helpers.frames(qtbot, window, 2)  # compare frames still in flight do not bring the figures back
+    assert window.controls.agreement_label.text().startswith("Compare off")
 
 
 def test_controls_reach_the_pipeline(qtbot, make_window, helpers, faces_video: Path) -> None:
