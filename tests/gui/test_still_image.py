@@ -29,7 +29,7 @@ def test_a_still_image_runs_again_only_when_the_result_can_change(qtbot, make_wi
     image = still(tmp_path / "faces.png", sample_frames[0])
     window = make_window(source=image)
     helpers.models(qtbot, window)
-    qtbot.waitUntil(lambda: window.last_frame is not None and window.last_frame.results and window.sources.held, timeout=60_000)
+    qtbot.waitUntil(lambda: window.last_frame is not None and bool(window.last_frame.results) and window.sources.held, timeout=60_000)
     runs = window.worker.frames_processed
     assert window.sources.still and runs <= 2  # the first frame, and once more when model A became ready
     qtbot.wait(700)  # ten frames' time at the image's nominal 15 fps: none of them ran
