@@ -150,6 +150,16 @@ class _CaptureSource:
         ok, image = self._capture.read()
         return image if ok and image is not None and image.size else None
 
+    def _grab(self) -> npt.NDArray[Any] | None:
+        """One image; OpenCV's decoder errors become a :class:`SourceError` naming the source."""
+        try:
+            return self._read_capture()
+        except cv2.error as exc:
+            raise SourceError(self._decode_failure(exc)) from exc
+
+    def _decode_failure(self, exc: cv2.error) -> str:
+        return f"{self.name} failed after frame {self._index}: {exc}"
+
     def _next_image(self, grab: Callable[[], npt.NDArray[Any] | None]) -> tuple[npt.NDArray[Any] | None, float]:
         """The pending first frame, else ``grab()``; with the time it took to decode (ms)."""
         if self._pending is not None:
@@ -289,11 +299,8 @@ class StreamSource(_CaptureSource):
         media_ms = None if self.live else float(self._capture.get(cv2.CAP_PROP_POS_MSEC))
         return self._frame(image, capture_ms, media_ms)
 
-    def _grab(self) -> npt.NDArray[Any] | None:
-        try:
-            return self._read_capture()
-        except cv2.error as exc:
-            raise SourceError(f"The stream {self.name} failed after frame {self._index}: {redact_url(str(exc))}") from exc
+    def _decode_failure(self, exc: cv2.error) -> str:
+        return f"The stream {self.name} failed after frame {self._index}: {redact_url(str(exc))}"
 
 
 @dataclass(frozen=True)
@@ -460,11 +467,8 @@ class VideoFileSource(_CaptureSource):
             time.sleep(self._pacer.delay(media_ms))
         return self._frame(image, capture_ms, media_ms)
 
-    def _grab(self) -> npt.NDArray[Any] | None:
-        try:
-            return self._read_capture()
-        except cv2.error as exc:
-            raise SourceError(f"Decoding {self.path.name} failed after frame {self._index}: {exc}") from exc
+    def _decode_failure(self, exc: cv2.error) -> str:
+        return f"Decoding {self.path.name} failed after frame {self._index}: {exc}"
 
 
 class PausableSource:
