@@ -12,7 +12,9 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("LANG", "C.UTF-8")
 
-import sys  # noqa: E402  (the environment above must be set first)
+import resource  # noqa: E402  (the environment above must be set first)
+import signal  # noqa: E402
+import sys  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -178,3 +180,18 @@ def helpers():
         threads = staticmethod(python_threads)
 
     return Helpers
+
+
+@pytest.fixture
+def file_size_limit() -> Iterator[int]:
+    """Files this process writes may not grow past 256 KiB (the kernel answers EFBIG, as a full
+    disk answers ENOSPC); restored afterwards."""
+    limit = 256 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield limit
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)

@@ -5,9 +5,6 @@ checked before it is used, and a URL's password never reaches the status bar or 
 from __future__ import annotations
 
 import logging
-import resource
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,21 +16,6 @@ from featherface_app.gui.recording import RecordingSummary
 
 def press_record(qtbot, window) -> None:
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-
-
-@pytest.fixture
-def file_size_limit() -> Iterator[int]:
-    """Files this process writes may not grow past 256 KiB (the kernel answers EFBIG, as a full
-    disk answers ENOSPC); restored afterwards."""
-    limit = 256 * 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
-    try:
-        yield limit
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, previous)
 
 
 def test_a_recording_that_kept_nothing_leaves_no_stale_rec_line(qtbot, make_window, helpers, tmp_path: Path) -> None:

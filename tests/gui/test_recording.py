@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import resource
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
 import cv2
-import pytest
 from PySide6.QtCore import Qt
 
 from featherface_app.gui.recording import RecordingSummary
@@ -87,21 +83,6 @@ def test_recording_is_finalised_when_the_window_closes(qtbot, make_window, helpe
     summary = window.last_recording
     assert summary is not None and summary.reason == "window closed"
     assert summary.frames >= 5 and count_frames(summary.path) == summary.frames
-
-
-@pytest.fixture
-def file_size_limit() -> Iterator[int]:
-    """Files this process writes may not grow past 256 KiB (the kernel answers EFBIG, as a full
-    disk answers ENOSPC); restored afterwards."""
-    limit = 256 * 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills the process
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
-    try:
-        yield limit
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, previous)
 
 
 def test_write_failure_mid_recording_is_reported_and_the_file_kept(qtbot, make_window, helpers, tmp_path: Path, file_size_limit: int) -> None:
