@@ -49,7 +49,7 @@ def desktop_exec(command: list[str]) -> str:
 
     def quote(arg: str) -> str:
         arg = arg.replace("%", "%%")
-        if not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`'):
+        if not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
             return arg
         return '"' + "".join("\\" + c if c in '"`$\\' else c for c in arg) + '"'
 

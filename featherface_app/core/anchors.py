@@ -59,10 +59,7 @@ class AnchorConfig:
         return len(self.min_sizes[0])
 
     def num_priors(self, height: int, width: int) -> int:
-        return sum(
-            math.ceil(height / step) * math.ceil(width / step) * len(sizes)
-            for step, sizes in zip(self.steps, self.min_sizes)
-        )
+        return sum(math.ceil(height / step) * math.ceil(width / step) * len(sizes) for step, sizes in zip(self.steps, self.min_sizes))
 
 
 def prior_boxes(config: AnchorConfig, height: int, width: int) -> npt.NDArray[np.float32]:
@@ -75,17 +72,12 @@ def prior_boxes(config: AnchorConfig, height: int, width: int) -> npt.NDArray[np
 
 
 @lru_cache(maxsize=32)
-def _prior_boxes_cached(
-    min_sizes: tuple[tuple[int, ...], ...], steps: tuple[int, ...], clip: bool, height: int, width: int
-) -> npt.NDArray[np.float32]:
+def _prior_boxes_cached(min_sizes: tuple[tuple[int, ...], ...], steps: tuple[int, ...], clip: bool, height: int, width: int) -> npt.NDArray[np.float32]:
     levels = []
     for step, sizes in zip(steps, min_sizes):
         rows, cols = math.ceil(height / step), math.ceil(width / step)
         cy, cx = np.meshgrid((np.arange(rows) + 0.5) * step / height, (np.arange(cols) + 0.5) * step / width, indexing="ij")
-        per_size = [
-            np.stack([cx, cy, np.full_like(cx, s / width), np.full_like(cy, s / height)], axis=-1)
-            for s in sizes
-        ]
+        per_size = [np.stack([cx, cy, np.full_like(cx, s / width), np.full_like(cy, s / height)], axis=-1) for s in sizes]
         levels.append(np.stack(per_size, axis=2).reshape(-1, 4))
     priors = np.concatenate(levels, axis=0).astype(np.float32)
     if clip:
@@ -94,26 +86,20 @@ def _prior_boxes_cached(
     return priors
 
 
-def decode_boxes(
-    deltas: npt.NDArray[np.float32], priors: npt.NDArray[np.float32], variances: tuple[float, float]
-) -> npt.NDArray[np.float32]:
+def decode_boxes(deltas: npt.NDArray[np.float32], priors: npt.NDArray[np.float32], variances: tuple[float, float]) -> npt.NDArray[np.float32]:
     """Box deltas ``(N, 4)`` → normalised corner boxes ``(N, 4)`` (x1, y1, x2, y2)."""
     centres = priors[:, :2] + deltas[:, :2] * variances[0] * priors[:, 2:]
     sizes = priors[:, 2:] * np.exp(np.clip(deltas[:, 2:] * variances[1], -10.0, 10.0))
     return np.concatenate([centres - sizes / 2, centres + sizes / 2], axis=1).astype(np.float32, copy=False)
 
 
-def decode_landmarks(
-    deltas: npt.NDArray[np.float32], priors: npt.NDArray[np.float32], variances: tuple[float, float]
-) -> npt.NDArray[np.float32]:
+def decode_landmarks(deltas: npt.NDArray[np.float32], priors: npt.NDArray[np.float32], variances: tuple[float, float]) -> npt.NDArray[np.float32]:
     """Landmark deltas ``(N, 10)`` → normalised points ``(N, 5, 2)`` (x, y)."""
     points = priors[:, None, :2] + deltas.reshape(-1, 5, 2) * variances[0] * priors[:, None, 2:]
     return points.astype(np.float32, copy=False)
 
 
-def encode_boxes(
-    xyxy: npt.NDArray[np.float32], priors: npt.NDArray[np.float32], variances: tuple[float, float]
-) -> npt.NDArray[np.float32]:
+def encode_boxes(xyxy: npt.NDArray[np.float32], priors: npt.NDArray[np.float32], variances: tuple[float, float]) -> npt.NDArray[np.float32]:
     """Inverse of :func:`decode_boxes` (normalised corners → deltas); used by training targets."""
     centres = (xyxy[:, :2] + xyxy[:, 2:]) / 2
     sizes = np.maximum(xyxy[:, 2:] - xyxy[:, :2], 1e-6)

@@ -124,8 +124,7 @@ def _hud_corner(shape: tuple[int, ...], panel_w: int, panel_h: int, avoid: npt.N
     return corners[int(np.argmin(covered))]  # the first of equally good corners
 
 
-def draw_hud(image: npt.NDArray[np.uint8], lines: Sequence[str], in_place: bool = False,
-             avoid: npt.NDArray[np.float32] | None = None) -> Image:
+def draw_hud(image: npt.NDArray[np.uint8], lines: Sequence[str], in_place: bool = False, avoid: npt.NDArray[np.float32] | None = None) -> Image:
     """Text lines on a compact, see-through dark panel in a corner: the top-left one, unless
     another corner covers less of the face boxes in ``avoid`` ((n, 4) corners in image pixels).
 

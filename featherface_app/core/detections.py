@@ -42,9 +42,7 @@ class FaceDetections:
         object.__setattr__(self, "landmarks", _frozen(self.landmarks, (5, 2), "landmarks"))
         n = len(self.xyxy)
         if len(self.scores) != n or len(self.landmarks) != n:
-            raise ValueError(
-                f"expected equal lengths, got xyxy {n}, scores {len(self.scores)}, landmarks {len(self.landmarks)}"
-            )
+            raise ValueError(f"expected equal lengths, got xyxy {n}, scores {len(self.scores)}, landmarks {len(self.landmarks)}")
 
     @classmethod
     def empty(cls) -> FaceDetections:

@@ -163,9 +163,7 @@ def _thresholds() -> Float64Array:
     return 1.0 - (np.arange(THRESHOLD_COUNT, dtype=np.float64) + 1.0) / THRESHOLD_COUNT
 
 
-def image_pr(
-    scores: Float64Array, recalled: npt.NDArray[np.int64], counted: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.float64]:
+def image_pr(scores: Float64Array, recalled: npt.NDArray[np.int64], counted: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
     """Per threshold ``[proposals, true positives]`` of one image; ``scores`` sorted descending."""
     above = (scores[None, :] >= _thresholds()[:, None]).sum(axis=1)
     last = above - 1
@@ -186,9 +184,7 @@ def voc_ap(recall: Float64Array, precision: Float64Array) -> float:
     return float(np.sum((mrec[changes + 1] - mrec[changes]) * mpre[changes + 1]))
 
 
-def wider_ap(
-    predictions: Mapping[str, npt.ArrayLike], gt: Mapping[str, ImageTruth], iou_threshold: float = IOU_THRESHOLD
-) -> dict[str, float]:
+def wider_ap(predictions: Mapping[str, npt.ArrayLike], gt: Mapping[str, ImageTruth], iou_threshold: float = IOU_THRESHOLD) -> dict[str, float]:
     """AP for ``easy``/``medium``/``hard`` (in [0, 1]; NaN when a setting lists no face).
 
     ``predictions`` maps image keys of ``gt`` to ``(n, 5)`` arrays ``x1, y1, x2, y2, score`` in
@@ -260,9 +256,7 @@ def evaluate_detector(
     """Detect on every evaluation image and score it; defaults are the RetinaFace test settings
     (original size, confidence 0.02, NMS 0.4, 5000 before / 750 after NMS)."""
     gt = load_wider_gt(data_dir)
-    options = DetectOptions(
-        confidence=confidence, nms_iou=nms_iou, input_long_side=input_long_side, pre_nms_top_k=5000, max_faces=max_faces
-    )
+    options = DetectOptions(confidence=confidence, nms_iou=nms_iou, input_long_side=input_long_side, pre_nms_top_k=5000, max_faces=max_faces)
     start = time.perf_counter()
     predictions = predict_dataset(detector, data_dir, gt, options, progress)
     ap = wider_ap(predictions, gt)

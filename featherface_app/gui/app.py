@@ -195,8 +195,7 @@ def _run_window(app: QApplication, args: argparse.Namespace, reporter: ErrorRepo
         window = window_factory(options)
     except Exception as exc:  # whatever it is, the user gets a readable dialog, not a silent exit
         log.exception("the window could not start")
-        box = reporter.show_dialog("FeatherFace Live cannot start", f"The window could not start:\n{type(exc).__name__}: {exc}",
-                                   traceback.format_exc())
+        box = reporter.show_dialog("FeatherFace Live cannot start", f"The window could not start:\n{type(exc).__name__}: {exc}", traceback.format_exc())
         box.finished.connect(app.quit)
         deadline = QTimer()  # unattended runs (CI) must end, with a failure code
         deadline.setSingleShot(True)

@@ -35,9 +35,7 @@ LAYOUT_LABELS = {"side-by-side": "Side by side", "overlay": "Overlay (two colour
 def _button(action: QAction, text_beside: bool = True) -> QToolButton:
     button = QToolButton()
     button.setDefaultAction(action)
-    button.setToolButtonStyle(
-        Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text_beside else Qt.ToolButtonStyle.ToolButtonIconOnly
-    )
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text_beside else Qt.ToolButtonStyle.ToolButtonIconOnly)
     button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return button
@@ -101,10 +99,7 @@ class ControlPanel(QWidget):
         layout.addWidget(self._detection_group(actions, settings))
         layout.addWidget(self._output_group(actions))
         layout.addStretch(1)
-        self.shortcut_hint = QLabel(
-            "Space pause · Ctrl+R record · Ctrl+S screenshot · Ctrl+O video · 1-9 model · C compare · "
-            "L landmarks · F fullscreen"
-        )
+        self.shortcut_hint = QLabel("Space pause · Ctrl+R record · Ctrl+S screenshot · Ctrl+O video · 1-9 model · C compare · L landmarks · F fullscreen")
         self.shortcut_hint.setObjectName("caption")
         self.shortcut_hint.setWordWrap(True)
         layout.addWidget(self.shortcut_hint)

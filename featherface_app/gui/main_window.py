@@ -252,8 +252,7 @@ class MainWindow(QMainWindow):
         self.frames_shown += 1
         if not self.first_faces_logged and processed.results and len(processed.results[0].detections):
             self.first_faces_logged = True  # start-up marker: packaging/measure_startup.py waits for it
-            log.info("first detected frame shown (%d faces), %.2f s after start",
-                     len(processed.results[0].detections), time.monotonic() - STARTED_MONOTONIC)
+            log.info("first detected frame shown (%d faces), %.2f s after start", len(processed.results[0].detections), time.monotonic() - STARTED_MONOTONIC)
         for result in processed.results:
             self.history.add(result, fps=processed.fps)  # the core's FPS, as on the HUD
         if processed.agreement is not None and len(processed.results) == 2:
@@ -326,4 +325,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.shutdown()
         event.accept()
-

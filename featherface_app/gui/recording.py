@@ -59,7 +59,7 @@ class RecordingSummary:
 
 
 def describe_repairs(repairs: list[Repair]) -> str:
-    """"Repaired 2 interrupted recordings (…): a.mkv, b.mkv" for the banner."""
+    """ "Repaired 2 interrupted recordings (…): a.mkv, b.mkv" for the banner."""
     names = ", ".join(r.path.name for r in repairs[:3]) + (" …" if len(repairs) > 3 else "")
     plural = "s" if len(repairs) != 1 else ""
     return f"Repaired {len(repairs)} interrupted recording{plural} (now with a duration, so players can seek): {names}"
@@ -139,8 +139,7 @@ class RecordingController(QObject):
             return self.recorder.path
         stopped, self._stopped_by_itself = self._stopped_by_itself, None
         if stopped is not None and time.monotonic() - stopped[0] < self.restart_grace_s:
-            self.failed.emit(f"The recording had already stopped ({stopped[1]}); no new one was started. "
-                             "Press Record again to start a new recording.")
+            self.failed.emit(f"The recording had already stopped ({stopped[1]}); no new one was started. Press Record again to start a new recording.")
             return None
         try:
             recorder = Recorder(folder, fps, frame_size, on_error=self._on_error_callback)

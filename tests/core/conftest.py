@@ -20,7 +20,7 @@ def moving_frame(i: int, width: int, height: int) -> np.ndarray:
     frame[:] = (i * 7 % 256, 80, 255 - i * 5 % 256)
     side = max(1, min(width, height) // 4)
     x = (i * 3) % max(1, width - side + 1)
-    frame[: side, x : x + side] = 255
+    frame[:side, x : x + side] = 255
     return frame
 
 

@@ -37,7 +37,10 @@ def test_bench_on_a_short_video_reopens_it(teacher_model_path: Path, make_video)
 def test_bench_json_from_the_command_line(teacher_model_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "main.py", "bench", "--models", str(teacher_model_path), "--frames", "3", "--json", "--threads", "1"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)

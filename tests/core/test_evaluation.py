@@ -229,9 +229,7 @@ def test_bad_prediction_input_is_a_clear_error() -> None:
         wider_ap({"a.jpg": np.zeros((3, 4))}, gt)
 
 
-box = st.tuples(
-    st.floats(0, 200), st.floats(0, 200), st.floats(1, 80), st.floats(1, 80)
-).map(list)
+box = st.tuples(st.floats(0, 200), st.floats(0, 200), st.floats(1, 80), st.floats(1, 80)).map(list)
 
 
 @settings(max_examples=60, deadline=None)
@@ -293,8 +291,10 @@ def teacher_result(teacher_detector: OnnxFaceDetector, wider_val_dir: Path) -> A
 
 @pytest.mark.slow
 def test_teacher_reaches_its_ap_on_wider_val(teacher_result: APResult) -> None:
-    print(f"\nteacher AP easy {teacher_result.easy:.4f} medium {teacher_result.medium:.4f} "
-          f"hard {teacher_result.hard:.4f} ({teacher_result.images} images, {teacher_result.seconds:.1f} s)")
+    print(
+        f"\nteacher AP easy {teacher_result.easy:.4f} medium {teacher_result.medium:.4f} "
+        f"hard {teacher_result.hard:.4f} ({teacher_result.images} images, {teacher_result.seconds:.1f} s)"
+    )
     assert teacher_result.images == 198
     for setting, floor in TEACHER_FLOORS.items():
         assert getattr(teacher_result, setting) >= floor, setting
@@ -313,9 +313,7 @@ def subset_dir(source: Path, target: Path, count: int) -> Path:
     return target
 
 
-def test_vectorised_ap_equals_the_official_loop_on_real_detections(
-    teacher_detector: OnnxFaceDetector, wider_val_dir: Path
-) -> None:
+def test_vectorised_ap_equals_the_official_loop_on_real_detections(teacher_detector: OnnxFaceDetector, wider_val_dir: Path) -> None:
     gt = load_wider_gt(wider_val_dir)
     gt = {k: gt[k] for k in sorted(gt)[::10]}  # 20 images across all five events
     predictions = predict_dataset(teacher_detector, wider_val_dir, gt, DetectOptions(confidence=0.02, input_long_side=None))
@@ -329,9 +327,7 @@ def parse_cli(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def test_cli_prints_models_side_by_side(
-    teacher_model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_prints_models_side_by_side(teacher_model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = subset_dir(wider_val_dir, tmp_path / "data", 4)
     model = str(teacher_model_path)
     assert run_cli(parse_cli(["--model", model, "--model", model, "--data", str(data), "--json"])) == 0
@@ -343,9 +339,7 @@ def test_cli_prints_models_side_by_side(
     assert table[1].split()[:1] == ["model"] and len(table) == 4
 
 
-def test_cli_reports_missing_model_and_data(
-    teacher_model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_reports_missing_model_and_data(teacher_model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = subset_dir(wider_val_dir, tmp_path / "data", 1)
     assert run_cli(parse_cli(["--model", str(tmp_path / "nope.onnx"), "--data", str(data)])) == 1
     assert "model file not found" in capsys.readouterr().err

@@ -210,6 +210,8 @@ def test_many_start_stop_cycles_leak_no_threads_or_files(tmp_path: Path) -> None
         recorder.write(frame(i + 1, 64, 48), block=True)
         recorder.stop()
         recovered += decodable(path)[0] == 2
-    print(f"{cycles} start/stop cycles: {recovered} files with both frames; threads {threads_before}->{threading.active_count()}, open files {files_before}->{open_files()}")
+    print(
+        f"{cycles} start/stop cycles: {recovered} files with both frames; threads {threads_before}->{threading.active_count()}, open files {files_before}->{open_files()}"
+    )
     assert recovered == cycles
     assert threading.active_count() == threads_before and open_files() <= files_before

@@ -72,7 +72,10 @@ def test_foreign_model_without_outputs_we_know_is_refused(tmp_path: Path) -> Non
 
     node = helper.make_node("Identity", ["input"], ["out"])
     graph = helper.make_graph(
-        [node], "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "h", "w"])], [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, "h", "w"])]
+        [node],
+        "g",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, "h", "w"])],
     )
     path = tmp_path / "identity.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)

@@ -129,8 +129,13 @@ def make_window(qtbot, qapp: QApplication, settings_store: QSettings, two_models
     apply_style(qapp)
     windows: list[MainWindow] = []
 
-    def make(source: str | Path | None = None, models: list[Path] | None = None, store: QSettings | None = None,
-             output_dir: Path | None = None, model_folders: bool = False) -> MainWindow:
+    def make(
+        source: str | Path | None = None,
+        models: list[Path] | None = None,
+        store: QSettings | None = None,
+        output_dir: Path | None = None,
+        model_folders: bool = False,
+    ) -> MainWindow:
         """``model_folders``: load the shipped and user model folders, as ``python main.py`` does."""
         launch = LaunchOptions(
             source=str(source) if source is not None else None,

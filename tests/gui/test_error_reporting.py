@@ -51,7 +51,9 @@ def fail_in_slot(message: str) -> None:
 
 
 @pytest.mark.qt_no_exception_capture
-def test_an_error_in_a_slot_shows_in_the_banner_and_the_log_file(qtbot, make_window, helpers, reporter: ErrorReporter, log_file: Path, faces_video: Path) -> None:
+def test_an_error_in_a_slot_shows_in_the_banner_and_the_log_file(
+    qtbot, make_window, helpers, reporter: ErrorReporter, log_file: Path, faces_video: Path
+) -> None:
     window = make_window(source=faces_video)
     reporter.show_in_window = window.show_error
     helpers.frames(qtbot, window, 1)

@@ -22,22 +22,44 @@ def result(model: str, inference_ms: float, index: int = 0) -> FrameResult:
 def test_settings_round_trip_and_bad_values_fall_back(settings_file: Path) -> None:
     store = open_settings()
     assert Path(store.fileName()) == settings_file  # tests never touch the user's settings
-    wanted = GuiSettings(confidence=0.7, nms_iou=0.3, input_size=480, show_landmarks=False, compare=True,
-                         compare_layout="overlay", model_a="/m/a.onnx", user_models=["/m/x.onnx", "/m/y.onnx"],
-                         source="camera:2", camera_index=2, camera_size="1280x720", output_dir="/tmp/o", plot_seconds=60)
+    wanted = GuiSettings(
+        confidence=0.7,
+        nms_iou=0.3,
+        input_size=480,
+        show_landmarks=False,
+        compare=True,
+        compare_layout="overlay",
+        model_a="/m/a.onnx",
+        user_models=["/m/x.onnx", "/m/y.onnx"],
+        source="camera:2",
+        camera_index=2,
+        camera_size="1280x720",
+        output_dir="/tmp/o",
+        plot_seconds=60,
+    )
     save_settings(store, wanted)
     assert load_settings(QSettings(str(settings_file), QSettings.Format.IniFormat)) == wanted
 
-    for key, bad in {"confidence": "1.7", "input_size": "333", "show_landmarks": "maybe", "compare_layout": "3d",
-                     "camera_size": "99x1", "plot_seconds": "-4", "camera_index": "cam"}.items():
+    for key, bad in {
+        "confidence": "1.7",
+        "input_size": "333",
+        "show_landmarks": "maybe",
+        "compare_layout": "3d",
+        "camera_size": "99x1",
+        "plot_seconds": "-4",
+        "camera_index": "cam",
+    }.items():
         store.setValue(key, bad)
     store.sync()
     loaded = load_settings(QSettings(str(settings_file), QSettings.Format.IniFormat))
     defaults = GuiSettings()
     assert (loaded.confidence, loaded.input_size, loaded.show_landmarks, loaded.compare_layout) == (
-        defaults.confidence, defaults.input_size, defaults.show_landmarks, defaults.compare_layout)
-    assert (loaded.camera_size, loaded.plot_seconds, loaded.camera_index) == (
-        defaults.camera_size, defaults.plot_seconds, defaults.camera_index)
+        defaults.confidence,
+        defaults.input_size,
+        defaults.show_landmarks,
+        defaults.compare_layout,
+    )
+    assert (loaded.camera_size, loaded.plot_seconds, loaded.camera_index) == (defaults.camera_size, defaults.plot_seconds, defaults.camera_index)
     assert loaded.model_a == "/m/a.onnx" and loaded.user_models == ["/m/x.onnx", "/m/y.onnx"]
 
 

@@ -24,7 +24,6 @@ def test_a_dropped_stream_is_reconnected_and_its_password_never_shown(qtbot, mak
     qtbot.waitUntil(lambda: len(reconnected) >= 1, timeout=60_000)
     helpers.frames(qtbot, window, 2)
     assert stream_server.requests["live.ts"] >= 2
-    shown = " ".join([window.banner.text(), window.statusBar().currentMessage(), window.controls.source_label.text(),
-                      window.status_source.text()])
+    shown = " ".join([window.banner.text(), window.statusBar().currentMessage(), window.controls.source_label.text(), window.status_source.text()])
     assert "s3cret" not in shown and "***@" in window.sources.info.name
     assert "s3cret" not in caplog.text

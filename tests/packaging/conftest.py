@@ -32,8 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The app's wheel, built from this checkout once per session (``pip wheel``, as pipx would)."""
     out = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     wheels = sorted(out.glob("featherface_live-*.whl"))
     assert len(wheels) == 1, wheels

@@ -56,8 +56,9 @@ def _entry(path: Path) -> configparser.SectionProxy:
 def test_install_and_uninstall_through_the_real_command(tmp_path: Path, fresh_home: Path) -> None:
     data = tmp_path / "xdg data"
     env = {**profile_env(fresh_home), "XDG_DATA_HOME": str(data)}
-    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--install-desktop-entry"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--install-desktop-entry"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     desktop = data / "applications" / f"{desktop_entry.APP_ID}.desktop"
     entry = _entry(desktop)
@@ -77,8 +78,9 @@ def test_install_and_uninstall_through_the_real_command(tmp_path: Path, fresh_ho
         check = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
 
-    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--uninstall-desktop-entry"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--uninstall-desktop-entry"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert [p for p in data.rglob("*") if p.is_file() and desktop_entry.APP_ID in p.name] == []
     assert not (fresh_home / ".local").exists(), "wrote outside XDG_DATA_HOME"

@@ -31,8 +31,9 @@ def test_package_data_layout_is_found_from_elsewhere(tmp_path: Path, fresh_home:
     work = tmp_path / "work"
     work.mkdir()
     env = {**profile_env(fresh_home), "PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1"}
-    result = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n{PROBE}"],
-                            cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n{PROBE}"], cwd=work, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     root, found, looks = result.stdout.splitlines()
     assert Path(root) == site / "featherface_app"

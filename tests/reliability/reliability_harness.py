@@ -328,7 +328,9 @@ def python_threads() -> list[str]:
     Python code (QThreads: ``Dummy-N``) are left out: Python keeps their entries after they end,
     and the window tests check QThreads themselves."""
     return sorted(
-        t.name for t in threading.enumerate() if t is not threading.main_thread() and not isinstance(t, threading._DummyThread)  # type: ignore[attr-defined]
+        t.name
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and not isinstance(t, threading._DummyThread)  # type: ignore[attr-defined]
     )
 
 
@@ -418,8 +420,7 @@ def in_fresh_process(request: Any) -> bool:
     if os.environ.get(FRESH_PROCESS_ENV):
         return True
     command = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", request.node.nodeid]
-    done = subprocess.run(command, cwd=request.config.rootpath, env={**os.environ, FRESH_PROCESS_ENV: "1"},
-                          capture_output=True, text=True)
+    done = subprocess.run(command, cwd=request.config.rootpath, env={**os.environ, FRESH_PROCESS_ENV: "1"}, capture_output=True, text=True)
     print(done.stdout[-6000:])
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
     return False

@@ -46,9 +46,33 @@ scalars = (
 )
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5), max_leaves=25)
 ADVERSARIAL: list[Any] = [
-    math.nan, math.inf, -math.inf, 10**400, -(10**400), 2**63, -1, 0, -0.0, 1e308, 5e-324, True, None, "", "NaN",
-    "x" * 100_000, [], {}, [[]], [None] * 3, [math.nan] * 3, [10**400] * 3, [[10**400]] * 3, [["16", "32"]] * 3,
-    {"min_sizes": [], "steps": []}, {"a": {"b": {"c": {}}}}, [[[[[[[[[[]]]]]]]]]],
+    math.nan,
+    math.inf,
+    -math.inf,
+    10**400,
+    -(10**400),
+    2**63,
+    -1,
+    0,
+    -0.0,
+    1e308,
+    5e-324,
+    True,
+    None,
+    "",
+    "NaN",
+    "x" * 100_000,
+    [],
+    {},
+    [[]],
+    [None] * 3,
+    [math.nan] * 3,
+    [10**400] * 3,
+    [[10**400]] * 3,
+    [["16", "32"]] * 3,
+    {"min_sizes": [], "steps": []},
+    {"a": {"b": {"c": {}}}},
+    [[[[[[[[[[]]]]]]]]]],
 ]
 
 
@@ -135,12 +159,19 @@ file_names = st.binary(min_size=1, max_size=16).map(lambda b: os.fsdecode(b.repl
 
 
 @FUZZ
-@given(st.integers(0, 12).flatmap(lambda n: st.tuples(
-    arrays(np.float32, (n, 4), elements=finite_or_not),
-    arrays(np.float32, (n,), elements=finite_or_not),
-    arrays(np.float32, (n, 5, 2), elements=finite_or_not),
-)), file_names)
-def test_detections_with_nan_inf_and_huge_values_write_strict_json(tmp_path_factory: pytest.TempPathFactory, arrays_: tuple[np.ndarray, ...], name: str) -> None:
+@given(
+    st.integers(0, 12).flatmap(
+        lambda n: st.tuples(
+            arrays(np.float32, (n, 4), elements=finite_or_not),
+            arrays(np.float32, (n,), elements=finite_or_not),
+            arrays(np.float32, (n, 5, 2), elements=finite_or_not),
+        )
+    ),
+    file_names,
+)
+def test_detections_with_nan_inf_and_huge_values_write_strict_json(
+    tmp_path_factory: pytest.TempPathFactory, arrays_: tuple[np.ndarray, ...], name: str
+) -> None:
     faces = FaceDetections(*arrays_)
     document = {"path": f"clip {name}.mp4", "frames": [{"index": 0, "faces": faces.to_json()}]}
     path = tmp_path_factory.mktemp("json") / "detections.json"

@@ -99,7 +99,10 @@ CASES: dict[str, tuple[Builder, str]] = {
     "no metadata, unknown outputs": (lambda p, t: tiny_retinaface(p, info=None, output_widths={"landmarks": 8}), r"cannot identify outputs \['landmarks'\]"),
     # metadata that lies about the (real) teacher
     "anchors imply 3 priors per cell": (edit(set_field("anchors", "min_sizes", [[16, 24, 32], [64, 96, 128], [256, 384, 512]])), r"anchor metadata implies"),
-    "anchors for two levels": (edit(set_field("anchors", {"min_sizes": [[16, 32], [64, 128]], "steps": [8, 16], "variances": [0.1, 0.2]})), r"anchor metadata implies"),
+    "anchors for two levels": (
+        edit(set_field("anchors", {"min_sizes": [[16, 32], [64, 128]], "steps": [8, 16], "variances": [0.1, 0.2]})),
+        r"anchor metadata implies",
+    ),
     "infinite anchor size": (edit(set_field("anchors", "min_sizes", [[math.inf, 32], [64, 128], [256, 512]])), r"'anchors'.*malformed"),
     "absurd anchor step": (edit(set_field("anchors", "steps", [8, 16, 10**400])), r"steps and min sizes must be between 1 and 8192"),
     "wrong output name": (edit(set_field("outputs", "landmarks", "ldm")), r"names output 'ldm' for landmarks"),

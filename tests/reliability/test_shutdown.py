@@ -134,7 +134,9 @@ def test_shutdown_during_model_switches_and_a_model_load(start_app, detectors) -
     switcher.join(10)
     loader.join(30)
     frames = assert_released_and_finalised(app)
-    print(f"\n[shutdown during model switches] {switches} switches, model load {'still running' if loading else 'done'} at shutdown; {app.describe()}; per model {dict(app.worker.models)}; {frames} decodable")
+    print(
+        f"\n[shutdown during model switches] {switches} switches, model load {'still running' if loading else 'done'} at shutdown; {app.describe()}; per model {dict(app.worker.models)}; {frames} decodable"
+    )
     assert all(stopped.values()), stopped
     assert app.worker.errors == [] and not switcher.is_alive() and not loader.is_alive()
 

@@ -150,7 +150,9 @@ def live_objects() -> dict[str, int]:
 
 
 @pytest.mark.endurance
-def test_open_and_close_the_window_many_times(request: pytest.FixtureRequest, qtbot, make_window: WindowFactory, faces_clip: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_open_and_close_the_window_many_times(
+    request: pytest.FixtureRequest, qtbot, make_window: WindowFactory, faces_clip: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Short form 8 cycles; ``FEATHERFACE_WINDOW_CYCLES=50`` is the full form of issue #6. Runs in a
     fresh interpreter (see :func:`in_fresh_process`).
 
@@ -189,10 +191,12 @@ def test_open_and_close_the_window_many_times(request: pytest.FixtureRequest, qt
     # process): compare from there on. A sample may also catch 30-40 MB that a closed window's
     # threads are still handing back, so compare floors: the lowest RSS among the first and among
     # the last quarter of the remaining cycles. A leak raises the floor; stragglers do not.
-    warm = sampler.rss_mb[min(WARM_CYCLES, cycles - 1):]
+    warm = sampler.rss_mb[min(WARM_CYCLES, cycles - 1) :]
     quarter = max(2, len(warm) // 4)
     first, last = min(warm[:quarter]), min(warm[-quarter:])
-    print(f"[window cycles] RSS floor after malloc_trim from cycle {WARM_CYCLES} on: first quarter {first:.1f} MB, last quarter {last:.1f} MB ({last - first:+.1f} MB)")
+    print(
+        f"[window cycles] RSS floor after malloc_trim from cycle {WARM_CYCLES} on: first quarter {first:.1f} MB, last quarter {last:.1f} MB ({last - first:+.1f} MB)"
+    )
     # one window left behind per cycle (two onnxruntime sessions, Qt widgets, plots) costs about
     # 40 MB, so the 5 compared cycles of the short form would grow by about 160 MB
     assert last - first < MAX_GROWTH_MB, f"RSS grew {last - first:.1f} MB over {len(warm) - 1} cycles"
@@ -219,7 +223,9 @@ def test_close_during_recording_and_a_model_switch(qtbot, make_window: WindowFac
     close_s = time.monotonic() - t0
     summary = window.last_recording
     frames = count_decodable(summary.path) if summary is not None and summary.path else 0
-    print(f"\n[close during recording + model switch] closed in {close_s:.2f} s with {loading} model(s) loading; recording {summary}; {frames} frames decodable")
+    print(
+        f"\n[close during recording + model switch] closed in {close_s:.2f} s with {loading} model(s) loading; recording {summary}; {frames} frames decodable"
+    )
     assert window.shutdown() and running_qthreads(window) == []
     assert summary is not None and summary.reason == "window closed" and summary.error is None
     assert frames == summary.frames >= 10
