@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QToolBar
 
 from . import help_menu, info_panel
@@ -58,4 +58,47 @@ def build_toolbar(window: MainWindow) -> QToolBar:
         else:
             toolbar.addAction(action)
     window.addToolBar(toolbar)
+    toolbar.fit = ToolbarFit(toolbar)  # type: ignore[attr-defined]
     return toolbar
+
+
+class ToolbarFit(QObject):
+    """Names beside the icons while the toolbar has room for all of them, icons only (names in the
+    tooltips) when it has not: on a 1280-px screen "Stop recording" would otherwise push the last
+    commands into Qt's overflow menu, which nobody finds. Refits on resize and on a changed name."""
+
+    def __init__(self, toolbar: QToolBar) -> None:
+        super().__init__(toolbar)
+        self.toolbar = toolbar
+        self._pending = QTimer(self, singleShot=True, interval=0)
+        self._pending.timeout.connect(self.refit)
+        toolbar.installEventFilter(self)
+        for action in toolbar.actions():
+            action.changed.connect(self._pending.start)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self._pending.start()
+        return False
+
+    def names_fit(self) -> bool:
+        """Whether every command fits with its name beside the icon (measured in that style)."""
+        toolbar = self.toolbar
+        style = toolbar.toolButtonStyle()
+        layout = toolbar.layout()
+        assert layout is not None  # a QToolBar always has its layout
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        layout.invalidate()
+        need = layout.sizeHint().width()
+        toolbar.setToolButtonStyle(style)
+        return need <= toolbar.width()
+
+    def refit(self) -> None:
+        toolbar = self.toolbar
+        toolbar.setUpdatesEnabled(False)
+        try:
+            wanted = Qt.ToolButtonStyle.ToolButtonTextBesideIcon if self.names_fit() else Qt.ToolButtonStyle.ToolButtonIconOnly
+            if wanted != toolbar.toolButtonStyle():
+                toolbar.setToolButtonStyle(wanted)
+        finally:
+            toolbar.setUpdatesEnabled(True)
