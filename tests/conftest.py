@@ -20,11 +20,20 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TEACHER_CHECKPOINT = "checkpoints/retinaface_mnet025_teacher.pth"
 
 
-def _missing(what: str) -> None:
-    message = f"{what} is missing (set FEATHERFACE_SHARED to the shared data folder)"
+def _missing(what: str, hint: str = "set FEATHERFACE_SHARED to the shared data folder") -> None:
+    """Skip the test, or fail it in CI, where everything it needs must be there."""
+    message = f"{what} is missing ({hint})"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def _need_torch(why: str) -> None:
+    """Skip (fail in CI) a test that needs torch: the core tier runs without it."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        _missing("torch", f"{why}; pip install -e '.[test]'")
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +68,7 @@ def teacher_model_path(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
     weights = shared_dir / TEACHER_CHECKPOINT
     if not weights.is_file():
         _missing(f"teacher checkpoint {weights}")
+    _need_torch("the teacher is exported from its checkpoint")
     from featherface_train.export import export  # torch: only the tests extra installs it
 
     out = tmp_path_factory.mktemp("teacher") / "retinaface_teacher.onnx"
@@ -67,16 +77,27 @@ def teacher_model_path(shared_dir: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture(scope="session")
-def shipped_model_paths(teacher_model_path: Path) -> list[Path]:
-    """The models the app ships (``models/*.onnx``); the teacher until trained ones land."""
+def shipped_model_paths() -> list[Path]:
+    """The models the app ships (``models/*.onnx``)."""
     shipped = sorted((REPO_ROOT / "models").glob("*.onnx"))
-    return shipped or [teacher_model_path]
+    assert shipped, f"no shipped model in {REPO_ROOT / 'models'}"
+    return shipped
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """A real trained model where which one is not the point: the shipped V2, the window's default
+    (no torch needed, unlike the teacher)."""
+    path = REPO_ROOT / "models" / "featherface_v2_eca.onnx"
+    assert path.is_file(), f"shipped model {path} missing"
+    return path
 
 
 @pytest.fixture(scope="session")
 def untrained_v2_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """FeatherFace V2 (ECA) with random weights, exported by our own training package: a second,
     distinct model with the same file contract (its detections are noise)."""
+    _need_torch("an untrained network is exported on the fly")
     from featherface_train.export import export  # torch: only the tests extra installs it
 
     out = tmp_path_factory.mktemp("untrained") / "featherface_v2_untrained.onnx"

@@ -19,8 +19,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_KEYS = {"model", "frames", "fps", "infer_ms_p50", "infer_ms_p95", "pipeline_ms_p50", "pipeline_ms_p95"}
 
 
-def test_run_bench_reports_every_figure(teacher_model_path: Path) -> None:
-    (result,) = run_bench([teacher_model_path], "sample", frames=6)
+def test_run_bench_reports_every_figure(model_path: Path) -> None:
+    (result,) = run_bench([model_path], "sample", frames=6)
     row = result.to_json()
     assert REQUIRED_KEYS <= set(row) and row["frames"] == 6 and row["fps"] > 0
     assert row["infer_ms_p50"] <= row["infer_ms_p95"] and row["pipeline_ms_p50"] <= row["pipeline_ms_p95"]
@@ -29,14 +29,14 @@ def test_run_bench_reports_every_figure(teacher_model_path: Path) -> None:
     assert row["model"] in format_table([result])
 
 
-def test_bench_on_a_short_video_reopens_it(teacher_model_path: Path, make_video) -> None:
-    (result,) = run_bench([teacher_model_path], make_video(frames=4), frames=9)
+def test_bench_on_a_short_video_reopens_it(model_path: Path, make_video) -> None:
+    (result,) = run_bench([model_path], make_video(frames=4), frames=9)
     assert result.frames == 9
 
 
-def test_bench_json_from_the_command_line(teacher_model_path: Path) -> None:
+def test_bench_json_from_the_command_line(model_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "main.py", "bench", "--models", str(teacher_model_path), "--frames", "3", "--json", "--threads", "1"],
+        [sys.executable, "main.py", "bench", "--models", str(model_path), "--frames", "3", "--json", "--threads", "1"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -54,14 +54,14 @@ def test_help_documents_every_command() -> None:
         assert word in result.stdout
 
 
-def test_detect_writes_annotated_outputs_and_json(tmp_path: Path, teacher_model_path: Path, make_video, capsys: pytest.CaptureFixture[str]) -> None:
+def test_detect_writes_annotated_outputs_and_json(tmp_path: Path, model_path: Path, make_video, capsys: pytest.CaptureFixture[str]) -> None:
     image_path = tmp_path / "astronaut photo.png"
     cv2.imwrite(str(image_path), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
     video = make_video("clip.mp4", frames=5, size=(96, 64))
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"junk")
     out = tmp_path / "out"
-    code = main(["detect", str(image_path), str(video), str(bad), "--model", str(teacher_model_path), "--out", str(out)])
+    code = main(["detect", str(image_path), str(video), str(bad), "--model", str(model_path), "--out", str(out)])
     assert code == 1  # one input failed; the others are still done
     document = json.loads((out / "detections.json").read_text(encoding="utf-8"))
     image_entry, video_entry, bad_entry = document["inputs"]
@@ -83,8 +83,8 @@ def test_detections_json_is_strict(tmp_path: Path) -> None:
     assert not (tmp_path / "d.json").exists()
 
 
-def test_self_test_passes_with_good_models_and_fails_with_a_broken_one(tmp_path: Path, teacher_model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--self-test", "--model", str(teacher_model_path)]) == 0
+def test_self_test_passes_with_good_models_and_fails_with_a_broken_one(tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--self-test", "--model", str(model_path)]) == 0
     assert "self-test passed" in capsys.readouterr().out
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"\x08\x07garbage")
@@ -115,17 +115,17 @@ def test_bad_arguments_give_usage_errors(capsys: pytest.CaptureFixture[str]) -> 
     assert "error" in capsys.readouterr().err
 
 
-def test_detect_reports_a_failing_output_on_stderr_and_in_the_exit_code(tmp_path: Path, teacher_model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_detect_reports_a_failing_output_on_stderr_and_in_the_exit_code(tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     photo = tmp_path / "astronaut.png"
     cv2.imwrite(str(photo), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
     out = tmp_path / "out"
     (out / "astronaut_annotated.png").mkdir(parents=True)  # the PNG cannot be written: a folder is in the way
-    assert main(["detect", str(photo), "--model", str(teacher_model_path), "--out", str(out)]) == 1
+    assert main(["detect", str(photo), "--model", str(model_path), "--out", str(out)]) == 1
     (entry,) = json.loads((out / "detections.json").read_text(encoding="utf-8"))["inputs"]
     assert "Cannot write" in entry["error"] and len(entry["frames"][0]["faces"]) == 1  # the other sinks still ran
     rows = (out / "detections.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("input,frame,face,score,x1,y1,x2,y2,landmark0_x") and len(rows) == 2
     (out / "detections.csv").unlink()
     (out / "detections.csv").mkdir()
-    assert main(["detect", str(photo), "--model", str(teacher_model_path), "--out", str(out)]) == 1
+    assert main(["detect", str(photo), "--model", str(model_path), "--out", str(out)]) == 1
     assert "detections.csv" in capsys.readouterr().err

@@ -327,9 +327,9 @@ def parse_cli(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def test_cli_prints_models_side_by_side(teacher_model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_models_side_by_side(model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = subset_dir(wider_val_dir, tmp_path / "data", 4)
-    model = str(teacher_model_path)
+    model = str(model_path)
     assert run_cli(parse_cli(["--model", model, "--model", model, "--data", str(data), "--json"])) == 0
     rows = json.loads(capsys.readouterr().out)["results"]
     assert len(rows) == 2 and rows[0] == {**rows[1], "seconds": rows[0]["seconds"]}
@@ -339,14 +339,14 @@ def test_cli_prints_models_side_by_side(teacher_model_path: Path, wider_val_dir:
     assert table[1].split()[:1] == ["model"] and len(table) == 4
 
 
-def test_cli_reports_missing_model_and_data(teacher_model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_missing_model_and_data(model_path: Path, wider_val_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = subset_dir(wider_val_dir, tmp_path / "data", 1)
     assert run_cli(parse_cli(["--model", str(tmp_path / "nope.onnx"), "--data", str(data)])) == 1
     assert "model file not found" in capsys.readouterr().err
-    assert run_cli(parse_cli(["--model", str(teacher_model_path), "--data", str(tmp_path / "empty")])) == 1
+    assert run_cli(parse_cli(["--model", str(model_path), "--data", str(tmp_path / "empty")])) == 1
     assert "no gt.json" in capsys.readouterr().err
     (data / "images" / sorted(json.loads((data / "gt.json").read_text()))[0]).unlink()
-    assert run_cli(parse_cli(["--model", str(teacher_model_path), "--data", str(data)])) == 1
+    assert run_cli(parse_cli(["--model", str(model_path), "--data", str(data)])) == 1
     assert "cannot read image" in capsys.readouterr().err
 
 

@@ -40,9 +40,9 @@ def test_yunet_is_recognised_by_its_outputs_and_matches_opencv(yunet_model_path:
     assert faces.scores[0] == pytest.approx(rows[0, 14], abs=1e-3)
 
 
-def test_yunet_landmarks_come_in_our_order(yunet_model_path: Path, teacher_model_path: Path, astronaut: np.ndarray) -> None:
+def test_yunet_landmarks_come_in_our_order(yunet_model_path: Path, model_path: Path, astronaut: np.ndarray) -> None:
     """Left eye, right eye, nose, left and right mouth corner (image left first), as RetinaFace."""
-    ours = load_detector(teacher_model_path, threads=1).detect(astronaut).faces
+    ours = load_detector(model_path, threads=1).detect(astronaut).faces
     theirs = load_detector(yunet_model_path, threads=1).detect(astronaut).faces
     assert len(ours) == len(theirs) == 1
     distances = np.linalg.norm(ours.landmarks[0] - theirs.landmarks[0], axis=1)

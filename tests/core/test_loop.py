@@ -45,8 +45,8 @@ class Breaks(Keep):
 
 
 @pytest.fixture(scope="module")
-def processor(teacher_model_path: Path) -> FrameProcessor:
-    detector = OnnxFaceDetector(teacher_model_path, threads=1)
+def processor(model_path: Path) -> FrameProcessor:
+    detector = OnnxFaceDetector(model_path, threads=1)
     return FrameProcessor({detector.name: detector})
 
 

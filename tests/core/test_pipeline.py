@@ -16,8 +16,8 @@ from featherface_app.core.sources import Frame, open_source
 
 
 @pytest.fixture(scope="module")
-def teacher(teacher_model_path: Path) -> OnnxFaceDetector:
-    return OnnxFaceDetector(teacher_model_path)
+def detector(model_path: Path) -> OnnxFaceDetector:
+    return OnnxFaceDetector(model_path)
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +33,21 @@ def frame_of(image: np.ndarray, index: int = 0) -> Frame:
     return Frame(image, index, time.monotonic_ns(), 0.0)
 
 
-def test_process_times_every_stage_and_annotates_a_copy(teacher: OnnxFaceDetector, sample_frame: Frame) -> None:
+def test_process_times_every_stage_and_annotates_a_copy(detector: OnnxFaceDetector, sample_frame: Frame) -> None:
     before = sample_frame.image.copy()
-    processed = FrameProcessor({"teacher": teacher}).process(sample_frame)
+    processed = FrameProcessor({"detector": detector}).process(sample_frame)
     assert np.array_equal(sample_frame.image, before)
     (result,) = processed.results
     assert set(result.stage_ms) == set(STAGES) and all(v >= 0 for v in result.stage_ms.values())
-    assert result.model_name == "teacher" and result.frame_index == sample_frame.index
+    assert result.model_name == "detector" and result.frame_index == sample_frame.index
     assert len(result.detections) == 1
     assert processed.image_bgr.shape == sample_frame.image.shape
     assert not np.array_equal(processed.image_bgr, sample_frame.image)
     assert processed.agreement is None
 
 
-def test_compare_side_by_side_and_overlay(teacher: OnnxFaceDetector, sample_frame: Frame) -> None:
-    processor = FrameProcessor({"A": teacher, "B": teacher})
+def test_compare_side_by_side_and_overlay(detector: OnnxFaceDetector, sample_frame: Frame) -> None:
+    processor = FrameProcessor({"A": detector, "B": detector})
     processor.set_compare("B", CompareMode.SIDE_BY_SIDE)
     processed = processor.process(sample_frame)
     height, width = sample_frame.image.shape[:2]
@@ -63,8 +63,8 @@ def test_compare_side_by_side_and_overlay(teacher: OnnxFaceDetector, sample_fram
     assert len(processor.process(sample_frame).results) == 1
 
 
-def test_settings_apply_from_the_next_frame(teacher: OnnxFaceDetector, sample_frame: Frame) -> None:
-    processor = FrameProcessor({"A": teacher, "B": teacher})
+def test_settings_apply_from_the_next_frame(detector: OnnxFaceDetector, sample_frame: Frame) -> None:
+    processor = FrameProcessor({"A": detector, "B": detector})
     assert processor.process(sample_frame).results[0].model_name == "A"
     processor.set_active("B")
     assert processor.process(sample_frame).results[0].model_name == "B"
@@ -76,8 +76,8 @@ def test_settings_apply_from_the_next_frame(teacher: OnnxFaceDetector, sample_fr
     assert processor.active_name == "A"
 
 
-def test_switching_from_another_thread_while_processing(teacher: OnnxFaceDetector, sample_frame: Frame) -> None:
-    processor = FrameProcessor({"A": teacher, "B": teacher})
+def test_switching_from_another_thread_while_processing(detector: OnnxFaceDetector, sample_frame: Frame) -> None:
+    processor = FrameProcessor({"A": detector, "B": detector})
     stop = threading.Event()
     switches = 0
 
@@ -101,18 +101,18 @@ def test_switching_from_another_thread_while_processing(teacher: OnnxFaceDetecto
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 3), (1, 1), (17, 33, 3), (480, 641), (100, 80, 4), (2160, 3840, 3)])
-def test_odd_frames_flow_through(teacher: OnnxFaceDetector, shape: tuple[int, ...]) -> None:
+def test_odd_frames_flow_through(detector: OnnxFaceDetector, shape: tuple[int, ...]) -> None:
     image = np.random.default_rng(1).integers(0, 255, shape, dtype=np.uint8)
-    processed = FrameProcessor({"t": teacher}, options=DetectOptions(input_long_side=640)).process(frame_of(image))
+    processed = FrameProcessor({"t": detector}, options=DetectOptions(input_long_side=640)).process(frame_of(image))
     factor = max(1, -(-MIN_ANNOTATED_SIDE // max(shape[:2])))  # tiny frames are drawn enlarged
     assert processed.image_bgr.shape == (shape[0] * factor, shape[1] * factor, 3)
 
 
 @pytest.mark.parametrize("side", [1, 8, 32])
-def test_a_tiny_source_is_drawn_enlarged_with_a_readable_hud(teacher: OnnxFaceDetector, side: int) -> None:
+def test_a_tiny_source_is_drawn_enlarged_with_a_readable_hud(detector: OnnxFaceDetector, side: int) -> None:
     image = np.full((side, side, 3), 128, np.uint8)
-    with_hud = FrameProcessor({"t": teacher}).process(frame_of(image))
-    processor = FrameProcessor({"t": teacher})
+    with_hud = FrameProcessor({"t": detector}).process(frame_of(image))
+    processor = FrameProcessor({"t": detector})
     processor.set_show_hud(False)
     without = processor.process(frame_of(image))
     assert min(with_hud.image_bgr.shape[:2]) >= MIN_ANNOTATED_SIDE

@@ -44,26 +44,26 @@ def test_user_folder_is_injectable(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert paths.user_data_dir() == paths.default_user_data_dir()
 
 
-def test_registry_lists_loads_once_and_names_broken_files(tmp_path: Path, teacher_model_path: Path) -> None:
+def test_registry_lists_loads_once_and_names_broken_files(tmp_path: Path, model_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
     first.mkdir()
     second.mkdir()
-    shutil.copy(teacher_model_path, first / "b_teacher.onnx")
+    shutil.copy(model_path, first / "b_model.onnx")
     (first / "a_empty.onnx").write_bytes(b"")
     (second / "c_garbage.onnx").write_bytes(os.urandom(512))
     (second / "notes.txt").write_text("not a model")
     registry = ModelRegistry([first, second, first, tmp_path / "missing"])
-    assert [p.name for p in registry.available()] == ["a_empty.onnx", "b_teacher.onnx", "c_garbage.onnx"]
+    assert [p.name for p in registry.available()] == ["a_empty.onnx", "b_model.onnx", "c_garbage.onnx"]
 
-    detector = registry.load(first / "b_teacher.onnx")
-    assert registry.load(first / "b_teacher.onnx") is detector
+    detector = registry.load(first / "b_model.onnx")
+    assert registry.load(first / "b_model.onnx") is detector
     with pytest.raises(ModelLoadError, match="a_empty.onnx.*empty"):
         registry.load(first / "a_empty.onnx")
     with pytest.raises(ModelLoadError, match="c_garbage.onnx"):
         registry.load(second / "c_garbage.onnx")
-    assert list(registry.loaded()) == [(first / "b_teacher.onnx").resolve()]
-    registry.forget(first / "b_teacher.onnx")
-    assert registry.load(first / "b_teacher.onnx") is not detector
+    assert list(registry.loaded()) == [(first / "b_model.onnx").resolve()]
+    registry.forget(first / "b_model.onnx")
+    assert registry.load(first / "b_model.onnx") is not detector
 
 
 def test_foreign_model_without_outputs_we_know_is_refused(tmp_path: Path) -> None:

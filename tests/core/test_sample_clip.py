@@ -11,10 +11,10 @@ from featherface_app.core.sources import open_source
 STEP = 5  # every fifth frame keeps the test short
 
 
-def test_sample_clip_is_small_and_faces_are_found_in_most_frames(teacher_model_path: Path) -> None:
+def test_sample_clip_is_small_and_faces_are_found_in_most_frames(model_path: Path) -> None:
     assert sample_clip_path().stat().st_size < 2_000_000
     source = open_source("sample")
-    detector = OnnxFaceDetector(teacher_model_path)
+    detector = OnnxFaceDetector(model_path)
     hits, seen, total = 0, 0, 0
     while (frame := source.read()) is not None and frame.index < 225:
         total += 1
