@@ -145,17 +145,21 @@ def finish(bundle: Path, floor: str, archive: bool) -> None:
             raise SystemExit(f"error: the tar.gz is {packed / 1e6:.1f} MB, over the {slim.MAX_TARGZ_MB} MB ceiling")
 
 
-def check_glibc(bundle: Path, floor: str) -> None:
-    """Fail when any bundled ELF file needs a GLIBC_ version above ``floor``; log the newest."""
+def check_glibc(bundle: Path, floor: str, runtime: dict[str, str] | None = None) -> None:
+    """Fail when any bundled ELF file needs a GLIBC_ version above ``floor``, or a C++ runtime
+    version above ``runtime`` (default :data:`elf_floor.RUNTIME_CEILING`); log the newest of each."""
+    ceilings = {"GLIBC": floor, **(elf_floor.RUNTIME_CEILING if runtime is None else runtime)}
     needed = elf_floor.needs(elf_floor.elf_files(bundle))
-    if needed:
-        newest = max(needed.values(), key=elf_floor.version_key)
-        which = sorted(str(p.relative_to(bundle)) for p, v in needed.items() if v == newest)
-        log.info("glibc: the bundle needs at most GLIBC_%s (%s); floor %s", newest, ", ".join(which[:6]), floor)
-    over = elf_floor.above_floor(needed, floor)
+    for family, ceiling in ceilings.items():
+        found = elf_floor.newest_of(needed, family)
+        if found:
+            newest, which = found
+            names = ", ".join(str(p.relative_to(bundle)) for p in which[:6])
+            log.info("%s: the bundle needs at most %s_%s (%s); ceiling %s", family, family, newest, names, ceiling)
+    over = elf_floor.above(needed, ceilings)
     if over:
-        listing = "\n  ".join(f"GLIBC_{v}  {p.relative_to(bundle)}" for p, v in sorted(over.items(), key=lambda i: str(i[0])))
-        raise SystemExit(f"error: {len(over)} bundled file(s) need a glibc newer than {floor}:\n  {listing}")
+        listing = "\n  ".join(f"{' '.join(v)}  {p.relative_to(bundle)}" for p, v in sorted(over.items(), key=lambda i: str(i[0])))
+        raise SystemExit(f"error: {len(over)} bundled file(s) need a newer glibc than {floor} or C++ runtime than {ceilings}:\n  {listing}")
 
 
 def check_contents(bundle: Path) -> None:

@@ -25,8 +25,9 @@ from pathlib import Path
 LICENCE_NAME = re.compile(r"(^|/)(LICEN[CS]E|COPYING|NOTICE|ThirdPartyNotices|AUTHORS)[^/]*$", re.IGNORECASE)
 COMMON = Path("/usr/share/common-licenses")
 
-#: Libraries vendored by PyAV's wheel (``av.libs``) with no licence file in the wheel: their
-#: licences as published upstream. x264 and x265 are what make the bundle GPL.
+#: Libraries vendored by the wheels (``av.libs``, ``opencv_python_headless.libs``, ``numpy.libs``)
+#: with no licence file in the wheel: their licences as published upstream. x264 and x265 are what
+#: make the bundle GPL. A vendored library missing here stops the build (:class:`UnknownLicence`).
 VENDORED = {
     "libx264": "GPL-2.0-or-later",
     "libx265": "GPL-2.0-or-later",
@@ -63,9 +64,31 @@ VENDORED = {
     "libgfortran": "GPL-3.0-or-later WITH GCC-exception-3.1",
     "libquadmath": "LGPL-2.1-or-later",
     "libopenblasp": "BSD-3-Clause",
+    "libssl": "OpenSSL",  # OpenCV's FFmpeg (TLS streams): OpenSSL 1.1.1, OpenSSL/SSLeay licence
+    "libcrypto": "OpenSSL",
     "libscipy_openblas64_": "BSD-3-Clause",
 }
 TEXTS = {"GPL-2.0": "GPL-2", "GPL-3.0": "GPL-3", "LGPL-2.0": "LGPL-2", "LGPL-2.1": "LGPL-2.1", "LGPL-3.0": "LGPL-3", "Apache-2.0": "Apache-2.0"}
+
+
+class UnknownLicence(RuntimeError):
+    """A bundled binary whose licence this script does not know: the build stops rather than ship it unlicensed."""
+
+
+#: auditwheel's vendored names: ``libfoo-bar-<8 hex digits>.so.<version>``, sometimes hashed twice
+_HASH = re.compile(r"^[0-9a-f]{8}$")
+
+
+def vendored_base(file_name: str) -> str:
+    """The library a vendored file is, as :data:`VENDORED` names it: the longest known prefix of
+    its ``-``-separated name (``libopencore-amrnb-d72c52e2.so.0.0.5`` -> ``libopencore-amrnb``,
+    ``libxcb-shape-7716c890.so.0`` -> ``libxcb``, ``libopenblasp-r0-59ffcd50.3.15.so`` ->
+    ``libopenblasp``); else the name before auditwheel's hash."""
+    parts = file_name.split(".so")[0].split("-")
+    for end in range(len(parts), 0, -1):
+        if "-".join(parts[:end]) in VENDORED:
+            return "-".join(parts[:end])
+    return "-".join(p for p in parts if not _HASH.match(p))
 
 
 @dataclass
@@ -175,8 +198,10 @@ def collect(out: Path, root: Path, top_levels: Iterable[str], binaries: Iterable
         components.append(Component("CPython", sys.version.split()[0], "PSF-2.0", [_copy(python_licence, out / "CPython" / "LICENSE.txt")]))
     seen_packages: set[str] = set()
     for bundled, source in binaries:
-        base = Path(bundled).name.split("-")[0].split(".so")[0]
-        if ".libs/" in bundled.replace("\\", "/") and base in VENDORED:
+        base = vendored_base(Path(bundled).name)
+        if ".libs/" in bundled.replace("\\", "/"):
+            if base not in VENDORED:
+                raise UnknownLicence(f"{bundled}: a library vendored in a wheel without a licence file; add its licence to licence_collect.VENDORED")
             licence = VENDORED[base]
             components.append(Component(f"{base} ({Path(bundled).parent.name})", "", licence, _common_texts(licence, out / "vendored")))
         elif source.startswith(("/usr/", "/lib")):

@@ -79,7 +79,9 @@ def add_detect_options(parser: argparse.ArgumentParser, confidence: float = 0.5,
         help=f"long side fed to the model in px, or 'native' for the frame's own size (default {shown})",
     )
     if threads:
-        parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0 = all cores)")
+        parser.add_argument(
+            "--threads", type=int, default=0, help="onnxruntime intra-op threads per model (default 0: the app's policy, 1 thread per model, no spinning)"
+        )
 
 
 def shipped_models() -> list[Path]:

@@ -203,6 +203,14 @@ def test_output_dir_help_names_the_folder_the_window_really_uses() -> None:
     assert "FeatherFaceLive in your Videos folder" in help_text and "user data" not in help_text
 
 
+def test_threads_help_says_what_0_really_means() -> None:
+    from featherface_app.core.detector import DEFAULT_THREADS
+
+    shown = " ".join(run_main("bench", "--help").stdout.split())
+    help_text = shown.partition("--threads THREADS")[2]
+    assert "all cores" not in help_text and f"{DEFAULT_THREADS} thread per model" in help_text
+
+
 # -- a Python without some of the app's packages -------------------------------------------------------
 def site_without(tmp_path: Path, name: str, *dropped: str) -> Path:
     """A folder of links to every package of this environment but the ``dropped`` ones (glob

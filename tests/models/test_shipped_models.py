@@ -79,3 +79,12 @@ def test_v1_and_v2_were_trained_with_one_recipe() -> None:
     assert len(v1["earlier_stages"]) == len(v2["earlier_stages"]) >= 1
     for first, second in zip(v1["earlier_stages"], v2["earlier_stages"]):
         assert _settings(first["recipe"]) == _settings(second["recipe"])
+
+
+@pytest.mark.parametrize("stem", SHIPPED)
+def test_every_shipped_file_states_its_data_terms(stem: str) -> None:
+    """Issue 12: the WIDER FACE terms travel inside the model file, not only in its card."""
+    from featherface_app.core.metadata import WIDER_FACE_DATA_TERMS
+
+    info = OnnxFaceDetector(MODELS_DIR / f"{stem}.onnx").info
+    assert info.data_terms == WIDER_FACE_DATA_TERMS

@@ -4,6 +4,7 @@ installed distributions (not written by hand)."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -59,6 +60,48 @@ def test_the_floor_check_fails_a_bundle_with_a_newer_library(tmp_path: Path) -> 
     build.check_glibc(bundle, needed)  # at the floor: passes
     with pytest.raises(SystemExit, match=library.name):
         build.check_glibc(bundle, f"{major}.{minor - 1}")
+
+
+def test_the_runtime_check_fails_a_bundle_needing_a_newer_libstdcxx(tmp_path: Path) -> None:
+    """The system's libstdc++ is used, never bundled, so a file needing a newer GLIBCXX_ than the
+    oldest supported system has must stop the build too (a real Qt library of this environment)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("ELF files: Linux only")
+    import PySide6
+
+    library = Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6Core.so.6"
+    needed = elf_floor.newest_versions(library)
+    assert "GLIBCXX" in needed and "GLIBC" in needed, needed
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / library.name).write_bytes(library.read_bytes())
+    build.check_glibc(bundle, needed["GLIBC"], runtime={"GLIBCXX": needed["GLIBCXX"]})  # at the ceiling: passes
+    build.check_glibc(bundle, elf_floor.DEFAULT_FLOOR)  # today's Qt fits the supported systems' runtime
+    parts = elf_floor.version_key(needed["GLIBCXX"])
+    lower = ".".join(str(p) for p in (*parts[:-1], parts[-1] - 1))
+    with pytest.raises(SystemExit, match=rf"GLIBCXX_{re.escape(needed['GLIBCXX'])}\s+{library.name}"):
+        build.check_glibc(bundle, needed["GLIBC"], runtime={"GLIBCXX": lower})
+
+
+@pytest.mark.parametrize(
+    ("file_name", "library"),
+    [
+        ("libopencore-amrnb-d72c52e2.so.0.0.5", "libopencore-amrnb"),
+        ("libxcb-shape-7716c890.so.0.0.0", "libxcb"),
+        ("libquadmath-96973f99-934c22de.so.0.0.0", "libquadmath"),
+        ("libopenblasp-r0-59ffcd50.3.15.so", "libopenblasp"),
+        ("libssl-81259c47.so.1.1.1k", "libssl"),
+        ("libx265-f5385bb8.so.216", "libx265"),
+    ],
+)
+def test_vendored_libraries_are_named_as_the_licence_table_names_them(file_name: str, library: str) -> None:
+    assert licence_collect.vendored_base(file_name) == library
+    assert library in licence_collect.VENDORED
+
+
+def test_a_vendored_library_of_unknown_licence_stops_the_build(tmp_path: Path) -> None:
+    with pytest.raises(licence_collect.UnknownLicence, match="libmystery"):
+        licence_collect.collect(tmp_path / "LICENSES", ROOT, [], [("av.libs/libmystery-0123abcd.so.1", "/nowhere/libmystery.so.1")])
 
 
 def test_licences_are_collected_from_installed_distributions(tmp_path: Path) -> None:
