@@ -40,7 +40,20 @@ def test_the_core_tier_runs_without_torch(tmp_path: Path) -> None:
     (hidden / "__init__.py").write_text('raise ImportError("torch is hidden for this test")\n')
     env = {k: v for k, v in os.environ.items() if k != "CI"}  # outside CI a missing part skips
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hidden.parent), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "pytest", "tests/core", "-m", "not slow", "-q", "-rs", "-p", "no:cacheprovider", "--deselect", f"tests/core/{Path(__file__).name}"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/core",
+        "-m",
+        "not slow",
+        "-q",
+        "-rs",
+        "-p",
+        "no:cacheprovider",
+        "--deselect",
+        f"tests/core/{Path(__file__).name}",
+    ]
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     tail = result.stdout[-3000:]
     assert result.returncode == 0, tail
