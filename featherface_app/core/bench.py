@@ -5,7 +5,7 @@ post-process, drawing boxes and HUD) on one thread, frames read as fast as they 
 is the inference thread's part of it (``FrameProcessor.process``: everything but the capture,
 which the live app does on its own thread); "infer" is the onnxruntime call alone. ``fps`` is
 frames over the pipeline's wall time: the window's FPS (frames finished per second of wall time,
-:class:`~featherface_app.core.pipeline.RateMeter`), taken over the whole run instead of the last second. With ``compare`` one more row runs the first two models as
+:class:`~featherface_app.core.pipeline.RateMeter`), taken over the whole run instead of the last 2 s. With ``compare`` one more row runs the first two models as
 compare mode does (both on each frame, at the same time) and gives each model's inference figures.
 The figures are what the live app pays per frame on this machine, at its thread policy
 (:data:`~featherface_app.core.detector.DEFAULT_THREADS`) unless ``threads`` says otherwise.

@@ -37,8 +37,11 @@ from .sources import Frame
 #: seconds of history behind the FPS figure.
 FPS_WINDOW_S = 2.0
 #: frames whose long side is shorter are enlarged (nearest neighbour, by a whole factor) before
-#: the boxes and the HUD are drawn, so both stay readable on a 1x1 or 32x32 source
+#: the boxes and the HUD are drawn, so both stay readable on a 1x1 or 32x32 source; what is still
+#: narrower or lower (a sliver) is drawn on a canvas this wide and high
 MIN_ANNOTATED_SIDE = 320
+#: the canvas beside a sliver of a frame (BGR, the window's dark grey)
+SLIVER_BACKGROUND = (30, 26, 24)
 
 
 class CompareMode(enum.Enum):
@@ -366,11 +369,20 @@ class FrameProcessor:
 
 def _enlarged_for_drawing(image: npt.NDArray[np.uint8], detections: list[tuple[str, Detection]]) -> tuple[npt.NDArray[np.uint8], list[tuple[str, Detection]]]:
     """A tiny frame enlarged by a whole factor (each pixel repeated) and its faces scaled to match,
-    for drawing only: the results keep the source's own pixel coordinates. Larger frames pass."""
-    long_side = max(image.shape[:2])
-    if long_side >= MIN_ANNOTATED_SIDE:
+    for drawing only: the results keep the source's own pixel coordinates. A sliver (8x720) is
+    not enlarged but placed top-left on a canvas at least :data:`MIN_ANNOTATED_SIDE` wide and
+    high, so the HUD has room. Larger frames pass."""
+    height, width = image.shape[:2]
+    if min(height, width) >= MIN_ANNOTATED_SIDE:
         return image, detections
-    factor = -(-MIN_ANNOTATED_SIDE // long_side)
-    enlarged: npt.NDArray[np.uint8] = np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+    long_side = max(height, width)
+    factor = -(-MIN_ANNOTATED_SIDE // long_side) if long_side < MIN_ANNOTATED_SIDE else 1
+    enlarged: npt.NDArray[np.uint8] = np.repeat(np.repeat(image, factor, axis=0), factor, axis=1) if factor > 1 else image
+    if min(enlarged.shape[:2]) < MIN_ANNOTATED_SIDE:
+        canvas = np.full((max(enlarged.shape[0], MIN_ANNOTATED_SIDE), max(enlarged.shape[1], MIN_ANNOTATED_SIDE), 3), SLIVER_BACKGROUND, np.uint8)
+        canvas[: enlarged.shape[0], : enlarged.shape[1]] = enlarged
+        enlarged = canvas
+    if factor == 1:
+        return enlarged, detections
     scaled = [(name, dataclasses.replace(d, faces=FaceDetections(d.faces.xyxy * factor, d.faces.scores, d.faces.landmarks * factor))) for name, d in detections]
     return enlarged, scaled

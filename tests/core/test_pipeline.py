@@ -11,7 +11,7 @@ import pytest
 
 from featherface_app.core.detections import STAGES
 from featherface_app.core.detector import DetectOptions, OnnxFaceDetector
-from featherface_app.core.pipeline import MIN_ANNOTATED_SIDE, CompareMode, FrameProcessor
+from featherface_app.core.pipeline import MIN_ANNOTATED_SIDE, SLIVER_BACKGROUND, CompareMode, FrameProcessor
 from featherface_app.core.sources import Frame, open_source
 
 
@@ -104,8 +104,8 @@ def test_switching_from_another_thread_while_processing(detector: OnnxFaceDetect
 def test_odd_frames_flow_through(detector: OnnxFaceDetector, shape: tuple[int, ...]) -> None:
     image = np.random.default_rng(1).integers(0, 255, shape, dtype=np.uint8)
     processed = FrameProcessor({"t": detector}, options=DetectOptions(input_long_side=640)).process(frame_of(image))
-    factor = max(1, -(-MIN_ANNOTATED_SIDE // max(shape[:2])))  # tiny frames are drawn enlarged
-    assert processed.image_bgr.shape == (shape[0] * factor, shape[1] * factor, 3)
+    factor = max(1, -(-MIN_ANNOTATED_SIDE // max(shape[:2])))  # tiny frames are drawn enlarged, slivers on a canvas
+    assert processed.image_bgr.shape == (max(shape[0] * factor, MIN_ANNOTATED_SIDE), max(shape[1] * factor, MIN_ANNOTATED_SIDE), 3)
 
 
 @pytest.mark.parametrize("side", [1, 8, 32])
@@ -121,6 +121,19 @@ def test_a_tiny_source_is_drawn_enlarged_with_a_readable_hud(detector: OnnxFaceD
     assert hud_rows.size >= 12, "the HUD's text must span readable rows of the enlarged frame"
     faces = with_hud.results[0].detections
     assert np.all(faces.xyxy <= side)  # results stay in the source's own pixels
+
+
+@pytest.mark.parametrize("shape", [(720, 8), (8, 720), (2, 900)])
+def test_a_sliver_is_drawn_on_a_canvas_with_room_for_the_hud(detector: OnnxFaceDetector, shape: tuple[int, int]) -> None:
+    image = np.full((*shape, 3), 128, np.uint8)
+    processed = FrameProcessor({"t": detector}).process(frame_of(image))
+    height, width = processed.image_bgr.shape[:2]
+    assert (height, width) == (max(shape[0], MIN_ANNOTATED_SIDE), max(shape[1], MIN_ANNOTATED_SIDE))
+    outside = processed.image_bgr.copy()
+    outside[: shape[0], : shape[1]] = SLIVER_BACKGROUND  # the sliver itself
+    drawn = np.any(outside != np.array(SLIVER_BACKGROUND, np.uint8), axis=2)
+    assert drawn.sum() > 200, "the HUD is drawn on the canvas beside the sliver"
+    assert np.flatnonzero(drawn.any(axis=0)).max() - np.flatnonzero(drawn.any(axis=0)).min() >= 100, "the HUD's text runs across the canvas"
 
 
 def test_without_a_model_frames_pass_through_with_a_note(sample_frame: Frame) -> None:
