@@ -17,6 +17,7 @@ import dataclasses
 import logging
 import os
 import signal
+import socket
 import sys
 import traceback
 from collections.abc import Callable, Mapping
@@ -65,11 +66,38 @@ def missing_display(env: Mapping[str, str] | None = None, platform: str = sys.pl
     plugin = requested.partition(":")[0].split(";")[0].strip().lower()
     if plugin not in ("", "xcb"):
         return None
-    if env.get("DISPLAY"):
-        return None
     if plugin == "" and env.get("WAYLAND_DISPLAY"):
         return None
+    if env.get("DISPLAY"):
+        return x_server_unreachable(env["DISPLAY"])
     return "QT_QPA_PLATFORM=xcb and DISPLAY is unset" if plugin == "xcb" else "DISPLAY and WAYLAND_DISPLAY are unset"
+
+
+def x_server_unreachable(display: str, timeout_s: float = 2.0) -> str | None:
+    """Why no X server answers at ``display`` (``:0``, ``unix:1``, ``host:10.0``), or None when
+    one accepts a connection (or the name is one this check does not understand: Qt judges it).
+    A stale ``DISPLAY`` (a closed session, a dead Xvfb) would otherwise end in Qt's abort."""
+    host, _, screen = display.rpartition(":")
+    number = screen.split(".")[0]
+    if not number.isdigit() or host.startswith("/"):
+        return None
+    unreachable = f"nothing answers at DISPLAY={display}"
+    if host in ("", "unix"):
+        path = f"/tmp/.X11-unix/X{number}"
+        for address in (path, "\0" + path):  # the socket file, then Linux's abstract socket of the same name
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.settimeout(timeout_s)
+                    probe.connect(address)
+                return None
+            except OSError:
+                continue
+        return unreachable
+    try:
+        socket.create_connection((host, 6000 + int(number)), timeout=timeout_s).close()
+        return None
+    except OSError:
+        return unreachable
 
 
 def application() -> QApplication:

@@ -4,6 +4,7 @@ gives one clear line and exit code 2 instead of Qt's SIGABRT."""
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -111,6 +112,40 @@ def test_missing_display_leaves_other_platforms_to_qt() -> None:
     assert missing_display({}, "linux") is not None
     assert missing_display({"QT_QPA_PLATFORM": "xcb", "WAYLAND_DISPLAY": "wayland-0"}, "linux") is not None
     assert missing_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
-    assert missing_display({"DISPLAY": ":0"}, "linux") is None
+    assert missing_display({"DISPLAY": "localhost:4242"}, "linux") == "nothing answers at DISPLAY=localhost:4242"
     assert missing_display({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
     assert missing_display({}, "win32") is None
+
+
+def free_display_number() -> int:
+    for number in range(50, 100):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists():
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", 6000 + number)) != 0:
+                    return number
+    raise RuntimeError("no free X display number")
+
+
+def test_a_display_is_checked_for_a_server_that_answers() -> None:
+    """A listening socket where the X server would be passes; the same number without one does not."""
+    from featherface_app.gui.app import missing_display, x_server_unreachable
+
+    number = free_display_number()
+    assert x_server_unreachable(f":{number}") == f"nothing answers at DISPLAY=:{number}"
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 6000 + number))
+        server.listen()
+        assert missing_display({"DISPLAY": f"127.0.0.1:{number}.0"}, "linux") is None
+    assert x_server_unreachable(f"127.0.0.1:{number}") is not None
+    assert x_server_unreachable("weird") is None  # not ours to judge: left to Qt
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 start-up check")
+def test_a_stale_display_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
+    number = free_display_number()
+    env = no_display_env(tmp_path, DISPLAY=f":{number}")
+    result = subprocess.run([sys.executable, "main.py", "--quit-after", "1"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, f"exit {result.returncode}: {result.stderr[-2000:]}"
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [lines[0]] and f"nothing answers at DISPLAY=:{number}" in lines[0] and "QT_QPA_PLATFORM=offscreen" in lines[0]
+    assert "Reinstalling" not in result.stderr
