@@ -13,14 +13,18 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .detections import FrameResult
 from .graph_cost import Graph, GraphFormatError, fixed_input_hw, graph_cost, read_graph
 from .metadata import ModelInfo
+
+if TYPE_CHECKING:
+    from .pipeline import ProcessedFrame
 
 #: the model card's figure (fractions), the same pattern ``tests/models/test_shipped_models.py`` checks.
 CARD_AP = re.compile(r"AP easy (\d\.\d+) / medium (\d\.\d+) / hard (\d\.\d+)")
@@ -283,7 +287,8 @@ class LatencyTally:
     """Inference and pipeline latency of each model over every frame since it was created.
 
     Log-spaced buckets (1 % wide, 1 µs to 100 s) keep memory constant however long the app runs;
-    percentiles are exact to the bucket width. Not thread-safe: feed it from one thread.
+    percentiles are exact to the bucket width. A sink of the frame loop (``write`` on the
+    inference thread, ``summary`` on any other): one lock guards the counts.
     """
 
     _LOW_MS = 1e-3
@@ -292,6 +297,15 @@ class LatencyTally:
 
     def __init__(self) -> None:
         self._counts: dict[str, dict[str, list[int]]] = {}
+        self._lock = threading.Lock()
+
+    def write(self, processed: ProcessedFrame) -> None:
+        """Loop sink: every model's result of one frame."""
+        for result in processed.results:
+            self.add(result)
+
+    def close(self) -> None:
+        """Loop sink: nothing to release."""
 
     def _bucket(self, ms: float) -> int:
         if not ms > self._LOW_MS:
@@ -302,12 +316,13 @@ class LatencyTally:
         return 0.0 if bucket == 0 else self._LOW_MS * math.exp((bucket - 0.5) * self._STEP)
 
     def add(self, result: FrameResult) -> None:
-        per_model = self._counts.setdefault(result.model_name, {"inference": [0] * self._BUCKETS, "pipeline": [0] * self._BUCKETS})
         inference = result.stage_ms.get("inference", math.nan)
-        if math.isfinite(inference):
-            per_model["inference"][self._bucket(inference)] += 1
-        if math.isfinite(result.pipeline_ms):
-            per_model["pipeline"][self._bucket(result.pipeline_ms)] += 1
+        with self._lock:
+            per_model = self._counts.setdefault(result.model_name, {"inference": [0] * self._BUCKETS, "pipeline": [0] * self._BUCKETS})
+            if math.isfinite(inference):
+                per_model["inference"][self._bucket(inference)] += 1
+            if math.isfinite(result.pipeline_ms):
+                per_model["pipeline"][self._bucket(result.pipeline_ms)] += 1
 
     def _percentile(self, counts: list[int], q: float) -> float:
         total = sum(counts)
@@ -321,7 +336,9 @@ class LatencyTally:
         return math.nan  # pragma: no cover
 
     def summary(self, model: str) -> LatencySummary | None:
-        per_model = self._counts.get(model)
+        with self._lock:
+            counts = self._counts.get(model)
+            per_model = None if counts is None else {stage: list(values) for stage, values in counts.items()}
         if per_model is None:
             return None
         inference = per_model["inference"]
@@ -333,7 +350,8 @@ class LatencyTally:
         )
 
     def models(self) -> list[str]:
-        return list(self._counts)
+        with self._lock:
+            return list(self._counts)
 
 
 def with_v1_claims(reports: list[ModelReport], fallback_v1: ModelReport | None = None) -> list[ModelReport]:

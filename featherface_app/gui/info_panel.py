@@ -4,8 +4,8 @@ provenance, the latency measured live since the app started and, for V1 and V2, 
 beside the measured ones.
 
 The records come from the Qt-free :mod:`featherface_app.core.model_report` (built once per model
-and input size, then cached); the latency from a :class:`LatencyTally` fed by every frame the
-worker shows, from the window's start. A non-modal dialog refreshed at 2 Hz while it is open.
+and input size, then cached); the latency from a :class:`LatencyTally`, a sink of the frame loop
+fed every frame processed since the window's start. A non-modal dialog refreshed at 2 Hz while it is open.
 GUI thread.
 """
 
@@ -41,7 +41,7 @@ SECTION_TITLES = {"model": "Model", "provenance": "Provenance", "claimed vs meas
 
 class ModelInfoPanel(QDialog):
     """Model A (and B in compare mode) described side by side. Created with the window, so its
-    latency tally counts every frame since the app started; shown with :meth:`toggle`."""
+    latency tally (a frame-loop sink) counts every frame processed since the app started; shown with :meth:`toggle`."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -74,13 +74,12 @@ class ModelInfoPanel(QDialog):
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
+        window.worker.add_sink(self.tally)  # every processed frame, on the inference thread
         window.worker.frame_ready.connect(self._on_frame)
         self.addAction(window.commands.model_info)  # its key closes the panel from the panel too
 
     # -- feeding -----------------------------------------------------------------------------------
     def _on_frame(self, processed: ProcessedFrame) -> None:
-        for result in processed.results:
-            self.tally.add(result)
         height, width = processed.image_bgr.shape[:2]
         if len(processed.results) == 2 and self.window_.processor.compare_mode is CompareMode.SIDE_BY_SIDE:
             width = (width - SIDE_BY_SIDE_GAP) // 2

@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self.registry = ModelRegistry()
         self.models = ModelCatalogue(self.processor, loader or self.registry.load, self)
         self.history = StatsHistory(s.plot_seconds)
+        self.worker.add_sink(self.history)  # every processed frame, on the inference thread
         self.commands = WindowActions.create(self)
         self.model_choice = ModelChoice(self)
         self.source_policy = SourcePolicy(self)
@@ -253,8 +254,6 @@ class MainWindow(QMainWindow):
         if not self.first_faces_logged and processed.results and len(processed.results[0].detections):
             self.first_faces_logged = True  # start-up marker: packaging/measure_startup.py waits for it
             log.info("first detected frame shown (%d faces), %.2f s after start", len(processed.results[0].detections), time.monotonic() - STARTED_MONOTONIC)
-        for result in processed.results:
-            self.history.add(result, fps=processed.fps)  # the core's FPS, as on the HUD
         if processed.agreement is not None and len(processed.results) == 2:
             self.controls.show_agreement(processed.agreement, processed.results[0].model_name, processed.results[1].model_name)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from featherface_app.core.detections import STAGES, FrameResult
-from featherface_app.core.pipeline import RateMeter
+from featherface_app.core.pipeline import ProcessedFrame, RateMeter
 
 REFRESH_HZ = 15
 #: the p50/p95 table is refilled on every n-th refresh (3 Hz): each changed cell costs a layout
@@ -94,60 +95,80 @@ class SeriesWindow:
 
 
 class StatsHistory:
-    """Per-model timings of the last ``seconds`` seconds. Not thread-safe: GUI thread only.
+    """Per-model timings of the last ``seconds`` seconds: a sink of the core frame loop.
+
+    ``write`` runs on the inference thread for every processed frame (shown or dropped by the
+    latest-wins view); the plots, the table and the status bar read on the GUI thread. One lock
+    guards the deques; a reader takes one copy per refresh (:meth:`window`).
 
     FPS has one definition in the app: the core's — results delivered per second over the
     :class:`~featherface_app.core.pipeline.RateMeter` window, ``ProcessedFrame.fps``, which the
-    HUD prints. The window hands that figure in (``add(result, fps=processed.fps)``), so the plot,
+    HUD prints. ``write`` takes that figure (``add(result, fps=processed.fps)``), so the plot,
     the table and the status bar show the HUD's number; without it the same meter is run here.
     """
 
     def __init__(self, seconds: float = 30.0) -> None:
         self.seconds = seconds
         self._series: dict[str, _ModelSeries] = {}
+        self._lock = threading.Lock()
+
+    def write(self, processed: ProcessedFrame) -> None:
+        """Loop sink: every model's result of one frame, with the frame's FPS."""
+        now_s = time.monotonic()
+        for result in processed.results:
+            self.add(result, now_s, fps=processed.fps)
+
+    def close(self) -> None:
+        """Loop sink: nothing to release (the window keeps the history for its plots)."""
 
     def add(self, result: FrameResult, now_s: float | None = None, fps: float | None = None) -> None:
         """Record one model's result for one frame at ``now_s`` (monotonic seconds) with the
         core's ``fps`` for that frame (None: measured here with the core's meter; 0: no rate yet)."""
         now_s = time.monotonic() if now_s is None else now_s
-        series = self._series.setdefault(result.model_name, _ModelSeries())
         values = tuple(float(result.stage_ms.get(stage, math.nan)) for stage in STAGES)
-        if fps is None:
-            fps = series.rate.tick(round(now_s * 1e9))
-        series.times_s.append(now_s)
-        series.stage_ms.append((*values, float(result.pipeline_ms)))
-        series.fps.append(fps if fps > 0 else math.nan)
+        with self._lock:
+            series = self._series.setdefault(result.model_name, _ModelSeries())
+            if fps is None:
+                fps = series.rate.tick(round(now_s * 1e9))
+            series.times_s.append(now_s)
+            series.stage_ms.append((*values, float(result.pipeline_ms)))
+            series.fps.append(fps if fps > 0 else math.nan)
 
     def prune(self, now_s: float) -> None:
         """Forget samples older than the window; models with nothing left disappear."""
         oldest = now_s - self.seconds
-        for name in list(self._series):
-            series = self._series[name]
-            while series.times_s and series.times_s[0] < oldest:
-                series.times_s.popleft()
-                series.stage_ms.popleft()
-                series.fps.popleft()
-            if not series.times_s:
-                del self._series[name]
+        with self._lock:
+            for name in list(self._series):
+                series = self._series[name]
+                while series.times_s and series.times_s[0] < oldest:
+                    series.times_s.popleft()
+                    series.stage_ms.popleft()
+                    series.fps.popleft()
+                if not series.times_s:
+                    del self._series[name]
 
     def clear(self) -> None:
-        self._series.clear()
+        with self._lock:
+            self._series.clear()
 
     def models(self) -> list[str]:
-        return list(self._series)
+        with self._lock:
+            return list(self._series)
 
     def count(self, model: str) -> int:
-        series = self._series.get(model)
-        return len(series.times_s) if series else 0
+        with self._lock:
+            series = self._series.get(model)
+            return len(series.times_s) if series else 0
 
     def window(self, model: str) -> SeriesWindow:
         """The model's samples as arrays, built once per refresh: the plots and every table cell
         read this one copy instead of converting the deques again for each row."""
-        series = self._series.get(model)
-        if not series or not series.times_s:
-            return SeriesWindow(np.zeros(0), np.zeros((0, len(STAGES) + 1)), np.zeros(0))
-        count = len(series.times_s)
-        return SeriesWindow(np.fromiter(series.times_s, float, count), np.array(series.stage_ms, dtype=float), np.fromiter(series.fps, float, count))
+        with self._lock:
+            series = self._series.get(model)
+            if not series or not series.times_s:
+                return SeriesWindow(np.zeros(0), np.zeros((0, len(STAGES) + 1)), np.zeros(0))
+            count = len(series.times_s)
+            return SeriesWindow(np.fromiter(series.times_s, float, count), np.array(series.stage_ms, dtype=float), np.fromiter(series.fps, float, count))
 
     def fps_series(self, model: str) -> tuple[FloatArray, FloatArray]:
         """(times, fps): the core's FPS at each frame (frames without a rate yet left out)."""
@@ -163,8 +184,9 @@ class StatsHistory:
 
     def current_fps(self, model: str) -> float:
         """The FPS of the model's latest frame (the figure on the HUD); NaN before there is one."""
-        series = self._series.get(model)
-        return float(series.fps[-1]) if series and series.fps else math.nan
+        with self._lock:
+            series = self._series.get(model)
+            return float(series.fps[-1]) if series and series.fps else math.nan
 
 
 def _styled_plot(title: str, y_label: str) -> pg.PlotWidget:

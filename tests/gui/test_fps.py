@@ -36,6 +36,11 @@ def test_hud_panel_table_and_status_bar_agree_on_fps_in_compare_mode(qtbot, make
     _, series = window.history.fps_series(name_a)
     assert series[-1] == fps
 
+    # the stats are a loop sink: every processed frame counts, also one the latest-wins view dropped
+    counted = [window.history.count(name) for name in (name_a, name_b)]
+    assert min(counted) >= 8 and max(counted) <= window.worker.frames_processed, (counted, window.worker.frames_processed)
+    assert window.history in window.worker.loop._sinks and window.info_panel.tally in window.worker.loop._sinks
+
     window.plots.refresh()
     table = window.plots.table
     columns = {table.horizontalHeaderItem(c).toolTip(): c for c in range(table.columnCount())}

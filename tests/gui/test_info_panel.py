@@ -36,7 +36,8 @@ def test_info_panel_shows_both_models_and_live_latency(qtbot, make_window, helpe
     helpers.frames(qtbot, window, 5)
     panel.refresh()
     after = panel.tally.summary(name_b)
-    assert after is not None and after.frames >= before.frames + 5
+    # the tally (a loop sink) counts a frame before the view shows it: the first of the five may be in it already
+    assert after is not None and after.frames >= before.frames + 4
     assert f"({after.frames:,} frames)" in panel.row_text("latency since start", 1)
     # V1 and V2: the claimed figures beside the measured ones; the speed ratio comes from live latency
     # (column 0 is model A = V2, column 1 model B = V1)
