@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -272,3 +273,31 @@ def test_the_install_hints_match_pyproject() -> None:
 
     declared = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert sorted(requirement for _, requirement in (*HEADLESS, *WINDOW)) == sorted(declared)
+
+
+# -- one set of flags, one exit-code policy ------------------------------------------------------------
+DETECTING_COMMANDS = ("bench", "detect", "eval")
+
+
+@pytest.mark.parametrize("command", [*DETECTING_COMMANDS, "info"])
+def test_every_subcommand_takes_the_same_model_and_input_flags(command: str) -> None:
+    from featherface_app.cli import build_parser
+
+    args = build_parser().parse_args([command, "--model", "a.onnx", "--model", "b.onnx", "--input-size", "320", *([] if command != "detect" else ["x.png"])])
+    assert [Path(p).name for p in args.model] == ["a.onnx", "b.onnx"]
+    assert args.input_size == 320
+    if command in DETECTING_COMMANDS:
+        args = build_parser().parse_args([command, "--nms-iou", "0.3", "--confidence", "0.6", "--threads", "1", *([] if command != "detect" else ["x.png"])])
+        assert (args.nms_iou, args.confidence, args.threads) == (0.3, 0.6, 1)
+
+
+def test_ctrl_c_ends_a_command_with_exit_130_and_no_traceback(tmp_path: Path) -> None:
+    """SIGINT (Ctrl+C) in the middle of a long bench: exit code 130, one line, no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "main.py", "bench", "--frames", "100000", "--threads", "1"], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(6)  # models loaded, measuring
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr
