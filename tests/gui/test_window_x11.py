@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ("Xvfb", "openbox", "xdotool", "xwininfo")
+TOOLS = ("Xvfb", "openbox", "xdotool", "xwininfo", "xprop")
 MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
 TITLE = "FeatherFace Live"
 #: the real entry point, as the desktop entry starts it
@@ -88,10 +88,14 @@ class XSession:
         self._wait(lambda: "_NET_SUPPORTING_WM_CHECK" in self._xprop_root(), "openbox")
 
     def _xprop_root(self) -> str:
-        if shutil.which("xprop") is None:  # x11-utils has it; without, give openbox a moment
-            time.sleep(1.0)
-            return "_NET_SUPPORTING_WM_CHECK"
         return subprocess.run(["xprop", "-root"], env=self.env, capture_output=True, text=True, check=False).stdout
+
+    def wm_class(self, window: str) -> tuple[str, str]:
+        """(instance, class) of ``window``'s WM_CLASS, as desktops match it to a .desktop file."""
+        text = subprocess.run(["xprop", "-id", window, "WM_CLASS"], env=self.env, capture_output=True, text=True, check=True).stdout
+        found = re.findall(r'"([^"]*)"', text)
+        assert len(found) == 2, text
+        return found[0], found[1]
 
     @staticmethod
     def _wait(condition, what: str, timeout_s: float = 60.0) -> None:
@@ -190,6 +194,9 @@ def test_first_start_fits_the_screen_frame_included(size: tuple[int, int], tmp_p
         assert frame.inside(*size), f"window frame {frame} does not fit the {size[0]}x{size[1]} screen"
         if size == (1920, 1080):  # room enough: the preferred size, not a maximised window
             assert frame.width < 1700 and frame.height < 1000, frame
+        desktop = configparser.ConfigParser(interpolation=None)
+        desktop.read(REPO_ROOT / "resources" / "desktop" / "org.featherface.live.desktop", encoding="utf-8")
+        assert x.wm_class(window)[1] == desktop["Desktop Entry"]["StartupWMClass"]  # the launcher groups the real window
         assert x.quit_app() == 0
 
 
