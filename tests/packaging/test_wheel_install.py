@@ -24,7 +24,7 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 30
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-def test_installed_wheel_runs_self_test_and_detect_elsewhere(built_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_installed_wheel_runs_self_test_detect_and_the_window_elsewhere(built_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     base = tmp_path_factory.mktemp("pip-user")
     venv, work, home = base / "venv with space", base / "work", base / "home"
     work.mkdir()
@@ -47,6 +47,19 @@ def test_installed_wheel_runs_self_test_and_detect_elsewhere(built_wheel: Path, 
     assert out.count("\nok ") >= len(list((ROOT / "models").glob("*.onnx"))), out
     out = _run([str(script), "detect", "--max-frames", "3", "--out", "found", str(Path(where.strip()) / "resources" / "sample.mp4")], work, env)
     assert (work / "found" / "detections.json").is_file(), out
+    # the window (offscreen) from the installed wheel: models and sample clip found, faces shown, no error banner
+    result = subprocess.run(
+        [str(script), "--source", "sample", "--quit-after", "8"],
+        cwd=work,
+        env={**env, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert "first detected frame shown" in log, log[-3000:]
+    assert " ERROR " not in log and " WARNING " not in log, log[-3000:]
     assert not (home / ".cache" / "Microsoft").exists()
 
     # The wheel's own desktop entry starts the wheel's script.
