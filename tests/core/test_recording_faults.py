@@ -50,6 +50,30 @@ def test_full_disk_is_named_and_the_count_is_what_the_file_holds(small_disk) -> 
     assert recorder.frames_kept == kept > 0
 
 
+def test_a_recording_cut_by_a_full_disk_gets_its_duration_once_there_is_room(small_disk) -> None:
+    """A full disk leaves no room for Matroska's duration and index; the next start's repair writes
+    them when space is back (and leaves the file as it is while there is none)."""
+    small_disk.fill(leave_bytes=2 * 1024 * 1024)
+    recorder = Recorder(small_disk.path, fps=25, frame_size=(640, 480))
+    path = recorder.start()
+    for i in range(400):
+        if not recorder.write(noisy(i), block=True):
+            break
+    recorder.stop()
+    kept = len(decoded_frames(path))
+    assert recorder.error is not None and kept > 0
+    assert lacks_duration(path), "a file cut by a full disk has no duration"
+    size = path.stat().st_size
+    assert repair_folder(small_disk.path) == [] and path.stat().st_size == size and lacks_duration(path)  # no room: untouched
+    (small_disk.path / "filler.bin").unlink()  # the user makes room
+    (repaired,) = repair_folder(small_disk.path)
+    assert repaired.path == path and repaired.frames == kept
+    with av.open(str(path)) as container:
+        assert container.duration is not None and abs(container.duration / 1e6 - kept / 25) < 0.1
+    assert len(decoded_frames(path)) == kept
+    assert not list(small_disk.path.glob("*.repairing"))
+
+
 def test_after_a_full_disk_the_next_recording_is_refused_and_leaves_no_file(small_disk) -> None:
     small_disk.fill(leave_bytes=64 * 1024)
     before = sorted(small_disk.path.iterdir())
