@@ -135,11 +135,14 @@ def make_window(qtbot, qapp: QApplication, settings_store: QSettings, two_models
         store: QSettings | None = None,
         output_dir: Path | None = None,
         model_folders: bool = False,
+        extra_models: list[Path] | None = None,
     ) -> MainWindow:
-        """``model_folders``: load the shipped and user model folders, as ``python main.py`` does."""
+        """``model_folders``: load the shipped and user model folders, as ``python main.py`` does;
+        ``extra_models``: what ``--model`` adds to them."""
         launch = LaunchOptions(
             source=str(source) if source is not None else None,
             models=None if model_folders else list(two_models if models is None else models),
+            extra_models=list(extra_models or []),
             output_dir=output_dir,
         )
         window = MainWindow(launch, store=store if store is not None else settings_store)

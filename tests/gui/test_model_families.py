@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from featherface_app.core.errors import FeatherFaceError
 from featherface_app.core.pipeline import ProcessedFrame
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 
 def test_yunet_runs_as_model_b_in_compare_and_as_model_a(
     qtbot, make_window, helpers, faces_video: Path, two_models: list[Path], yunet_model_path: Path
@@ -71,3 +73,25 @@ def test_keys_keep_their_meaning_whatever_order_models_are_given_in(
     qtbot.keyClick(window, Qt.Key.Key_1)
     qtbot.waitUntil(lambda: window.processor.active_name == names[0], timeout=10_000)
     assert window.ready_model_names() == names
+
+
+def test_keys_keep_their_meaning_with_model_and_across_a_restart(qtbot, make_window, helpers, faces_video: Path, yunet_model_path: Path) -> None:
+    """``--model FILE`` shows that file first but keys 1 and 2 stay V1 and V2 (the shipped files in
+    their fixed order), and the next start without ``--model`` keeps the same keys."""
+    shipped = sorted(p.name for p in (REPO_ROOT / "models").glob("*.onnx"))
+    window = make_window(source=faces_video, model_folders=True, extra_models=[yunet_model_path])
+    helpers.models(qtbot, window, len(shipped) + 1)
+    files = [window.models.by_name(n).path.name for n in window.ready_model_names()]
+    assert files[:2] == ["featherface_v1_cbam.onnx", "featherface_v2_eca.onnx"] and files[-1] == yunet_model_path.name
+    qtbot.waitUntil(lambda: window.processor.active_name is not None, timeout=10_000)
+    assert window.models.by_name(window.processor.active_name).path.name == yunet_model_path.name  # --model is shown first
+    window.close()
+
+    again = make_window(source=faces_video, model_folders=True)
+    helpers.models(qtbot, again, len(shipped))
+    names = again.ready_model_names()
+    assert [again.models.by_name(n).path.name for n in names][:2] == files[:2]
+    qtbot.keyClick(again, Qt.Key.Key_1)
+    qtbot.waitUntil(lambda: again.processor.active_name == names[0], timeout=10_000)
+    qtbot.keyClick(again, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: again.processor.active_name == names[1], timeout=10_000)
