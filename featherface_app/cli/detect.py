@@ -21,7 +21,7 @@ from .progress import Progress
 
 if TYPE_CHECKING:
     from featherface_app.core.detector import DetectOptions
-    from featherface_app.core.loop import FrameLoop
+    from featherface_app.core.loop import FrameLoop, Sink
     from featherface_app.core.sinks import FrameRecord
     from featherface_app.core.sources import FrameSource
 
@@ -188,8 +188,9 @@ def _detect_one(loop: FrameLoop, source: FrameSource, path: Path, out_stem: Path
         output = ImageFileSink(out_stem.with_name(f"{out_stem.name}_annotated.png"))
     else:
         output = VideoFileSink(out_stem.with_name(f"{out_stem.name}_annotated.mkv"), source.fps)
-    loop.add_sink(records)
-    loop.add_sink(output)
+    sinks: list[Sink] = [records, output]  # this input's sinks: a failure of any is the input's error
+    for sink in sinks:
+        loop.add_sink(sink)
     failed_before = len(loop.sink_errors)
     done = False
     error: Exception | None = None
@@ -205,7 +206,7 @@ def _detect_one(loop: FrameLoop, source: FrameSource, path: Path, out_stem: Path
         error = exc
     finally:
         progress.clear()  # before closing the output, which logs
-        for sink in (records, output):
+        for sink in sinks:
             loop.remove_sink(sink)
         if output.output is not None:
             written = str(output.output)
@@ -214,7 +215,7 @@ def _detect_one(loop: FrameLoop, source: FrameSource, path: Path, out_stem: Path
         except FeatherFaceError as exc:
             error = error or exc
     if error is None:
-        errors = [exc for sink, exc in loop.sink_errors[failed_before:] if sink in (records, output)]
+        errors = [exc for sink, exc in loop.sink_errors[failed_before:] if sink in sinks]
         error = errors[0] if errors else None
     if error is not None:
         progress.clear()
