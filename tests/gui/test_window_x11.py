@@ -84,8 +84,17 @@ class XSession:
         xvfb = subprocess.Popen(["Xvfb", self.display, "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
         self.procs.append(xvfb)
         self._wait(lambda: subprocess.run(["xwininfo", "-root"], env=self.env, capture_output=True, check=False).returncode == 0, "the X server")
-        self.procs.append(subprocess.Popen(["openbox"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        self._wait(lambda: "_NET_SUPPORTING_WM_CHECK" in self._xprop_root(), "openbox")
+        wm_log = open(self.home / f"openbox{self.display.replace(':', '_')}.log", "ab")
+        wm: list[subprocess.Popen[bytes]] = []
+
+        def wm_running() -> bool:
+            # openbox sometimes fails to open a display that was just (re)created; start it again
+            if not wm or wm[-1].poll() is not None:
+                wm.append(subprocess.Popen(["openbox", "--sm-disable"], env=self.env, stdout=wm_log, stderr=subprocess.STDOUT))
+                self.procs.append(wm[-1])
+            return "_NET_SUPPORTING_WM_CHECK" in self._xprop_root()
+
+        self._wait(wm_running, "openbox")
 
     def _xprop_root(self) -> str:
         return subprocess.run(["xprop", "-root"], env=self.env, capture_output=True, text=True, check=False).stdout
@@ -153,12 +162,15 @@ class XSession:
         """Close the window as a user does (Ctrl+Q) and wait for the app to exit."""
         assert self.app is not None
         if self.app.poll() is None:
-            self.xdotool("search", "--name", f"^{TITLE}$", "windowactivate", "--sync", "key", "--clearmodifiers", "ctrl+q")
+            # --onlyvisible: the search also finds Qt's hidden helper windows, and activating one of
+            # those never completes
+            self.xdotool("search", "--onlyvisible", "--name", f"^{TITLE}$", "windowactivate", "--sync", "key", "--clearmodifiers", "ctrl+q")
             try:
                 self.app.wait(60)
             except subprocess.TimeoutExpired:
                 self.app.terminate()
                 self.app.wait(30)
+                raise AssertionError("Ctrl+Q did not close the window within 60 s (ended with SIGTERM)") from None
         code = self.app.returncode
         self.app = None
         return code
