@@ -375,14 +375,13 @@ def _enlarged_for_drawing(image: npt.NDArray[np.uint8], detections: list[tuple[s
     height, width = image.shape[:2]
     if min(height, width) >= MIN_ANNOTATED_SIDE:
         return image, detections
-    long_side = max(height, width)
-    factor = -(-MIN_ANNOTATED_SIDE // long_side) if long_side < MIN_ANNOTATED_SIDE else 1
-    enlarged: npt.NDArray[np.uint8] = np.repeat(np.repeat(image, factor, axis=0), factor, axis=1) if factor > 1 else image
-    if min(enlarged.shape[:2]) < MIN_ANNOTATED_SIDE:
-        canvas = np.full((max(enlarged.shape[0], MIN_ANNOTATED_SIDE), max(enlarged.shape[1], MIN_ANNOTATED_SIDE), 3), SLIVER_BACKGROUND, np.uint8)
-        canvas[: enlarged.shape[0], : enlarged.shape[1]] = enlarged
-        enlarged = canvas
+    factor = max(1, -(-MIN_ANNOTATED_SIDE // max(height, width)))
+    drawn: npt.NDArray[np.uint8] = np.repeat(np.repeat(image, factor, axis=0), factor, axis=1) if factor > 1 else image
+    if min(drawn.shape[:2]) < MIN_ANNOTATED_SIDE:  # a sliver: on a canvas with room for the HUD
+        canvas = np.full((max(drawn.shape[0], MIN_ANNOTATED_SIDE), max(drawn.shape[1], MIN_ANNOTATED_SIDE), 3), SLIVER_BACKGROUND, np.uint8)
+        canvas[: drawn.shape[0], : drawn.shape[1]] = drawn
+        drawn = canvas
     if factor == 1:
-        return enlarged, detections
+        return drawn, detections
     scaled = [(name, dataclasses.replace(d, faces=FaceDetections(d.faces.xyxy * factor, d.faces.scores, d.faces.landmarks * factor))) for name, d in detections]
-    return enlarged, scaled
+    return drawn, scaled

@@ -58,7 +58,7 @@ def build_toolbar(window: MainWindow) -> QToolBar:
         else:
             toolbar.addAction(action)
     window.addToolBar(toolbar)
-    toolbar.fit = ToolbarFit(toolbar)  # type: ignore[attr-defined]
+    ToolbarFit(toolbar)  # kept alive by its parent, the toolbar
     return toolbar
 
 

@@ -39,7 +39,7 @@ def test_hud_panel_table_and_status_bar_agree_on_fps_in_compare_mode(qtbot, make
     # the stats are a loop sink: every processed frame counts, also one the latest-wins view dropped
     counted = [window.history.count(name) for name in (name_a, name_b)]
     assert min(counted) >= 8 and max(counted) <= window.worker.frames_processed, (counted, window.worker.frames_processed)
-    assert window.history in window.worker.loop._sinks and window.info_panel.tally in window.worker.loop._sinks
+    assert window.history in window.worker.loop.sinks and window.info_panel.tally in window.worker.loop.sinks
 
     window.plots.refresh()
     table = window.plots.table
