@@ -50,6 +50,7 @@ class TrainConfig:
     weight_decay: float = 5e-4
     negative_fraction: float = 0.15  #: share of face-free samples
     min_negatives: int = 64  #: mined negatives per image at least
+    crop_scale_size: int = 0  #: 0: crop fractions as listed; N: made for N-px crops (faces keep their sizes)
     threads: int = 0
     workers: int = 1
     limit_images: int = 0
@@ -108,6 +109,12 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--weight-decay", type=float, default=d.weight_decay)
     p.add_argument("--negative-fraction", type=float, default=d.negative_fraction, help="share of face-free samples (background, synthetic)")
     p.add_argument("--min-negatives", type=int, default=d.min_negatives, help="mined negatives per image at least (face-free images too)")
+    p.add_argument(
+        "--crop-scale-size",
+        type=int,
+        default=d.crop_scale_size,
+        help="scale the crop fractions by image-size / N so faces appear at the sizes of an N-px stage (0: as listed)",
+    )
     p.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads (0: torch default)")
     p.add_argument("--workers", type=int, default=d.workers)
     p.add_argument("--limit-images", type=int, default=d.limit_images, help="train on the first N images only (smoke runs)")

@@ -34,6 +34,18 @@ CROP_SCALES = (0.15, 0.2, 0.3, 0.45, 0.6, 0.8)
 SYNTHETIC_KINDS = ("plain", "gradient", "noise", "blur", "tiny", "padded")
 
 
+def crop_scales(image_size: int, scale_size: int) -> tuple[float, ...]:
+    """CROP_SCALES as they are (``scale_size`` 0), or made for ``scale_size``-px crops.
+
+    With the fractions as they are, a 512-px stage shows faces 1.6x larger than the 320-px stage
+    does, never below 0.93x their original size, while the hard set is evaluated at 1x. Scaled by
+    ``image_size / scale_size`` (at most the whole short side), faces keep the stage's sizes.
+    """
+    if scale_size <= 0:
+        return CROP_SCALES
+    return tuple(sorted({min(1.0, s * image_size / scale_size) for s in CROP_SCALES}))
+
+
 def _u8(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     """OpenCV's stubs type its results as integer-or-floating arrays; on uint8 input they are uint8."""
     return cast(npt.NDArray[np.uint8], image)
@@ -65,10 +77,12 @@ def read_label_file(root: Path) -> list[Sample]:
     return samples
 
 
-def _random_crop(image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], rng: random.Random) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
+def _random_crop(
+    image: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], rng: random.Random, scales: tuple[float, ...]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
     height, width = image.shape[:2]
     for _ in range(250):
-        side = int(rng.choice(CROP_SCALES) * min(height, width))
+        side = int(rng.choice(scales) * min(height, width))
         left = rng.randrange(width - side + 1)
         top = rng.randrange(height - side + 1)
         roi = np.array([left, top, left + side, top + side], np.float32)
@@ -169,13 +183,14 @@ def _distort(image: npt.NDArray[np.uint8], rng: random.Random) -> npt.NDArray[np
 class WiderTrainSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     """Augmented crops: image tensor (3, S, S) float32 mean-subtracted BGR, boxes (n, 4) in [0, 1]."""
 
-    def __init__(self, root: Path, image_size: int, seed: int = 0, negative_fraction: float = 0.0) -> None:
+    def __init__(self, root: Path, image_size: int, seed: int = 0, negative_fraction: float = 0.0, crop_scale_size: int = 0) -> None:
         self.samples = [s for s in read_label_file(root) if len(s.boxes_xyxy)]
         if not self.samples:
             raise FileNotFoundError(f"no labelled images under {root}")
         self.image_size = image_size
         self.seed = seed
         self.negative_fraction = negative_fraction
+        self.crop_scales = crop_scales(image_size, crop_scale_size)
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -190,7 +205,7 @@ class WiderTrainSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         if rng.random() < self.negative_fraction:
             image = _distort(face_free_image(image, sample.boxes_xyxy, self.image_size, rng), rng)
             return _to_tensor(image), torch.zeros((0, 4), dtype=torch.float32)
-        image, boxes = _random_crop(image, sample.boxes_xyxy, rng)
+        image, boxes = _random_crop(image, sample.boxes_xyxy, rng, self.crop_scales)
         image = _distort(image, rng)
         if rng.random() < 0.5:
             image = image[:, ::-1]

@@ -163,7 +163,9 @@ def train(config: TrainConfig) -> Path:
     else:
         device = torch.device("cpu")
 
-    dataset = WiderTrainSet(config.data or shared_dir() / "data/wider_train_640", config.image_size, config.seed, config.negative_fraction)
+    dataset = WiderTrainSet(
+        config.data or shared_dir() / "data/wider_train_640", config.image_size, config.seed, config.negative_fraction, config.crop_scale_size
+    )
     if config.limit_images:
         dataset.samples = dataset.samples[: config.limit_images]
     sampler: DistributedSampler[tuple[torch.Tensor, torch.Tensor]] | None

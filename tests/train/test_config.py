@@ -17,6 +17,8 @@ SHIPPED = [
     "--threads 1 --workers 1 --variant v1 --distill --out runs/v1_kd --epochs 5 --image-size 320 --lr 2e-3",
     "--threads 1 --workers 1 --variant v2 --out runs/v2_gt --epochs 5 --image-size 320 --lr 2e-3",
     "--threads 1 --workers 1 --variant v2 --distill --out runs/v2_kd_ft512 --init-weights runs/v2_kd/final.pt --epochs 2 --image-size 512 --lr 5e-4",
+    "--threads 1 --workers 1 --variant v2 --distill --out runs/v2_kd_s4 --init-weights runs/v2_kd_s3/final.pt --epochs 2 --image-size 512 --lr 3e-4"
+    " --min-negatives 16 --negative-fraction 0.05 --crop-scale-size 320",
     "--variant v2 --distill --out runs/v2 --teacher-variant v1 --teacher-weights runs/v1/final.pt",
 ]
 
@@ -52,6 +54,7 @@ def test_the_defaults_are_the_shipped_recipe() -> None:
         "weight_decay": 5e-4,
         "negative_fraction": 0.15,
         "min_negatives": 64,
+        "crop_scale_size": 0,
         "threads": 0,
         "workers": 1,
         "limit_images": 0,
