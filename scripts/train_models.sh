@@ -31,7 +31,7 @@ stage1() {  # stage1 kd|gt: V1 and V2 side by side
     wait $a; wait $b
 }
 
-finetune() {  # finetune TO FROM FLAGS...: the distilled V1 and V2 side by side, from runs/vN_kd_FROM
+finetune() {  # finetune TO FROM FLAGS...: the distilled V1 and V2 side by side, runs/vN_FROM -> runs/vN_kd_TO
     local to=$1 from=$2; shift 2
     train --variant v1 --distill --out "runs/v1_kd_$to" --init-weights "runs/v1_$from/final.pt" "$@" & local a=$!
     train --variant v2 --distill --out "runs/v2_kd_$to" --init-weights "runs/v2_$from/final.pt" "$@" & local b=$!
