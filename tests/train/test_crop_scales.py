@@ -2,11 +2,14 @@
 
 With the crop fractions as listed, the same fractions resized to 512 px magnify every face 1.6x,
 so the later stage never shows the small faces the hard set is made of. Measured on the real
-training set: face heights in output pixels, many augmented samples per setting.
+training set: face heights in output pixels over 240 augmented samples per setting, each setting
+from the same random state (the samples draw their seeds from it), so the crops chosen are the same
+ones and the figures repeat.
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 from pathlib import Path
 
@@ -18,6 +21,7 @@ SAMPLES = 240
 
 
 def _median_face_height(root: Path, image_size: int, crop_scale_size: int) -> float:
+    random.seed(0)
     dataset = WiderTrainSet(root, image_size, seed=0, negative_fraction=0.0, crop_scale_size=crop_scale_size)
     heights: list[float] = []
     for index in range(SAMPLES):
@@ -37,5 +41,6 @@ def test_a_512_px_stage_made_for_320_px_crops_keeps_the_face_sizes(shared_dir: P
     as_listed_512 = _median_face_height(root, 512, 0)
     scaled_512 = _median_face_height(root, 512, 320)
     print(f"median face height: 320 px {stage_320:.1f}, 512 px as listed {as_listed_512:.1f}, 512 px scaled {scaled_512:.1f}")
-    assert as_listed_512 / stage_320 > 1.3
-    assert 0.8 < scaled_512 / stage_320 < 1.2
+    assert as_listed_512 / stage_320 > 1.5  # 512 / 320 on the same crops
+    # the same sizes, but where the largest fraction (0.8 x 1.6) is capped at the short side
+    assert 0.9 < scaled_512 / stage_320 < 1.25
