@@ -21,12 +21,16 @@ SAMPLES = 240
 
 
 def _median_face_height(root: Path, image_size: int, crop_scale_size: int) -> float:
-    random.seed(0)
     dataset = WiderTrainSet(root, image_size, seed=0, negative_fraction=0.0, crop_scale_size=crop_scale_size)
     heights: list[float] = []
-    for index in range(SAMPLES):
-        _, boxes = dataset[index * 7 % len(dataset)]
-        heights.extend(((boxes[:, 3] - boxes[:, 1]) * image_size).tolist())
+    outside = random.getstate()
+    random.seed(0)
+    try:
+        for index in range(SAMPLES):
+            _, boxes = dataset[index * 7 % len(dataset)]
+            heights.extend(((boxes[:, 3] - boxes[:, 1]) * image_size).tolist())
+    finally:
+        random.setstate(outside)
     return statistics.median(heights)
 
 
