@@ -11,8 +11,10 @@ import pytest
 
 #: variables by which onnxruntime 1.32 knows a CI machine and then writes no telemetry (the
 #: names in its library): a user's machine has none, so the privacy checks must not either
-CI_MARKERS = {"CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS", "JENKINS_URL", "CODEBUILD_BUILD_ID", "BUILDKITE"}
-CI_MARKERS |= {"TEAMCITY_VERSION", "APPVEYOR", "BITBUCKET_BUILD_NUMBER", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"}
+CI_MARKERS = frozenset(
+    "CI TF_BUILD GITHUB_ACTIONS GITLAB_CI CIRCLECI TRAVIS JENKINS_URL CODEBUILD_BUILD_ID BUILDKITE"
+    " TEAMCITY_VERSION APPVEYOR BITBUCKET_BUILD_NUMBER SYSTEM_TEAMFOUNDATIONCOLLECTIONURI".split()
+)
 
 
 def profile_env(home: Path) -> dict[str, str]:
